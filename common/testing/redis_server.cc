@@ -1,0 +1,54 @@
+#include "common/testing/redis_server.h"
+
+#include <signal.h>
+
+#include "common/util/strings.h"
+#include "common/redis/redis_client.h"
+
+namespace crm::testing {
+
+RedisServer::RedisServer() : dir_(MakeTempDir("crm-redis")) {}
+
+RedisServer::~RedisServer() {
+  Stop();
+  RemoveTree(dir_);
+}
+
+absl::Status RedisServer::Start() {
+  // A freshly chosen port can be taken between our probe and redis's bind;
+  // try a few.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    if (port_ == 0 || attempt > 0) port_ = FreePort();
+    proc_ = std::make_unique<Subprocess>();
+    auto st = proc_->Start({"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir", dir_,
+                            "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning",
+                            "--logfile", dir_ + "/redis.log"});
+    if (!st.ok()) return st;
+    redis::RedisClient client({url(), std::chrono::milliseconds(200), std::chrono::milliseconds(200)});
+    bool up = WaitFor([&] {
+      if (auto exited = proc_->Wait(std::chrono::milliseconds(0)); exited) return true;
+      auto r = client.Run({"PING"});
+      return r.ok();
+    }, std::chrono::seconds(10), std::chrono::milliseconds(20));
+    if (up && proc_->running()) return absl::OkStatus();
+    proc_->Stop();
+  }
+  return absl::UnavailableError(crm::StrCat("redis-server did not start (log in ", dir_, "/redis.log)"));
+}
+
+void RedisServer::Stop() {
+  if (proc_) {
+    proc_->Stop();
+    proc_.reset();
+  }
+}
+
+void RedisServer::Pause() {
+  if (proc_) proc_->Signal(SIGSTOP);
+}
+
+void RedisServer::Resume() {
+  if (proc_) proc_->Signal(SIGCONT);
+}
+
+}  // namespace crm::testing
