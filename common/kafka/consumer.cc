@@ -237,8 +237,10 @@ absl::StatusOr<int> PartitionCount(const std::string& brokers, const std::string
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(*rk, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* md = nullptr;
   rd_kafka_resp_err_t err = rd_kafka_metadata(*rk, 0, rkt, &md, static_cast<int>(timeout.count()));
-  absl::StatusOr<int> result = ErrorToStatus(err, "kafka metadata");
-  if (!err) {
+  absl::StatusOr<int> result = absl::UnknownError("unset");
+  if (err) {
+    result = ErrorToStatus(err, "kafka metadata");
+  } else {
     if (md->topic_cnt != 1 || md->topics[0].err) {
       result = ErrorToStatus(md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC,
                              "kafka metadata for " + topic);
@@ -262,8 +264,10 @@ absl::StatusOr<std::map<int32_t, int64_t>> FetchCommittedOffsets(const std::stri
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(*count);
   for (int p = 0; p < *count; ++p) rd_kafka_topic_partition_list_add(list, topic.c_str(), p);
   rd_kafka_resp_err_t err = rd_kafka_committed(*rk, list, static_cast<int>(timeout.count()));
-  absl::StatusOr<std::map<int32_t, int64_t>> result = ErrorToStatus(err, "kafka committed offsets");
-  if (!err) {
+  absl::StatusOr<std::map<int32_t, int64_t>> result = absl::UnknownError("unset");
+  if (err) {
+    result = ErrorToStatus(err, "kafka committed offsets");
+  } else {
     std::map<int32_t, int64_t> out;
     for (int i = 0; i < list->cnt; ++i) out[list->elems[i].partition] = list->elems[i].offset;
     result = std::move(out);

@@ -1,0 +1,108 @@
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "common/grpc/client.h"
+#include "common/metrics/metrics.h"
+#include "common/service/service_host.h"
+#include "common/testing/subprocess.h"
+
+namespace crm::service {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A plain HTTP GET over loopback, as Prometheus would do it.
+std::string HttpGet(int port, const std::string& path, int* status) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    ::close(fd);
+    *status = -1;
+    return "";
+  }
+  std::string req = "GET " + path + " HTTP/1.0\r\nHost: x\r\n\r\n";
+  ::send(fd, req.data(), req.size(), 0);
+  std::string resp;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) resp.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  *status = resp.size() > 12 ? std::atoi(resp.c_str() + 9) : -1;
+  auto body = resp.find("\r\n\r\n");
+  return body == std::string::npos ? "" : resp.substr(body + 4);
+}
+
+config::Config TestConfig() {
+  config::Schema schema;
+  AddStandardKeys(schema);
+  auto cfg = config::Config::Parse(schema, "", "test", [](const std::string&) { return std::nullopt; });
+  EXPECT_TRUE(cfg.ok());
+  return *cfg;
+}
+
+TEST(ServiceHost, SkeletonAnswersHealthCheckAndServesMetrics) {
+  auto cfg = TestConfig();
+  std::string dir = crm::testing::MakeTempDir("crm-svc");
+  ServiceHost host("skeleton", cfg, dir + "/endpoints");
+  ASSERT_TRUE(host.Start().ok());
+  std::string target = "127.0.0.1:" + std::to_string(host.grpc_port());
+
+  auto healthy = grpcutil::CheckHealth(target, "", 5s);
+  ASSERT_TRUE(healthy.ok()) << healthy.status();
+  EXPECT_TRUE(*healthy);
+
+  metrics::Registry::Default().GetCounter("crm_skeleton_requests_total", "test counter").Inc(2);
+  int status = 0;
+  std::string body = HttpGet(host.metrics_port(), "/metrics", &status);
+  EXPECT_EQ(status, 200);
+  EXPECT_NE(body.find("# TYPE crm_skeleton_requests_total counter"), std::string::npos) << body;
+  EXPECT_NE(body.find("crm_skeleton_requests_total 2"), std::string::npos) << body;
+  HttpGet(host.metrics_port(), "/healthz", &status);
+  EXPECT_EQ(status, 200);
+  HttpGet(host.metrics_port(), "/nope", &status);
+  EXPECT_EQ(status, 404);
+
+  // The endpoints file tells deploy scripts where the service listens.
+  std::ifstream in(dir + "/endpoints");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_NE(ss.str().find("grpc=" + target), std::string::npos) << ss.str();
+  EXPECT_NE(ss.str().find("metrics=127.0.0.1:" + std::to_string(host.metrics_port())), std::string::npos);
+
+  host.Shutdown();
+  auto after = grpcutil::CheckHealth(target, "", 1s);
+  EXPECT_FALSE(after.ok() && *after) << "a stopped server must not report SERVING";
+  crm::testing::RemoveTree(dir);
+}
+
+TEST(ServiceHost, RequestStopReleasesWaitForStop) {
+  auto cfg = TestConfig();
+  ServiceHost host("skeleton2", cfg);
+  ASSERT_TRUE(host.Start().ok());
+  std::thread t([&] { host.RequestStop(); });
+  host.WaitForStop();  // returns only because of RequestStop
+  t.join();
+  host.Shutdown();
+}
+
+TEST(ServiceHost, BadListenAddressFailsStart) {
+  config::Schema schema;
+  AddStandardKeys(schema);
+  auto cfg = config::Config::Parse(schema, "grpc:\n  listen: \"not-an-address\"\n", "test",
+                                   [](const std::string&) { return std::nullopt; });
+  ASSERT_TRUE(cfg.ok());
+  ServiceHost host("bad", *cfg);
+  EXPECT_FALSE(host.Start().ok());
+}
+
+}  // namespace
+}  // namespace crm::service
