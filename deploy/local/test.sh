@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine lacks (as root), builds, and runs
+# every test tier (unit, integration, e2e). Non-zero on any failure.
+#   deploy/local/test.sh [ctest arguments, e.g. -L unit]
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+install_deps
+build_all
+say "running tests"
+cd "$CRM_BUILD_DIR"
+ctest --output-on-failure --timeout 900 "$@"
