@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <grpcpp/generic/generic_stub.h>
+
 #include "common/grpc/client.h"
 #include "common/metrics/metrics.h"
 #include "common/service/service_host.h"
@@ -82,6 +84,54 @@ TEST(ServiceHost, SkeletonAnswersHealthCheckAndServesMetrics) {
   auto after = grpcutil::CheckHealth(target, "", 1s);
   EXPECT_FALSE(after.ok() && *after) << "a stopped server must not report SERVING";
   crm::testing::RemoveTree(dir);
+}
+
+// Asks the server reflection service for its service list with a generic
+// call (grpc++ ships no generated reflection stubs): request
+// ServerReflectionRequest{list_services: ""} = field 7, length 0.
+std::string ListServicesViaReflection(const std::string& target) {
+  grpc::GenericStub stub(grpcutil::MakeChannel(target));
+  grpc::CompletionQueue cq;
+  auto ctx = grpcutil::MakeContext(5s);
+  auto call = stub.PrepareCall(ctx.get(), "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  auto step = [&](auto&& op) {
+    op();
+    void* tag;
+    bool ok = false;
+    cq.Next(&tag, &ok);
+    return ok;
+  };
+  std::string out;
+  if (!step([&] { call->StartCall(reinterpret_cast<void*>(1)); })) return out;
+  const char req[] = {0x3A, 0x00};
+  grpc::Slice slice(req, sizeof req);
+  grpc::ByteBuffer buf(&slice, 1);
+  if (!step([&] { call->Write(buf, reinterpret_cast<void*>(2)); })) return out;
+  step([&] { call->WritesDone(reinterpret_cast<void*>(3)); });
+  grpc::ByteBuffer resp;
+  if (step([&] { call->Read(&resp, reinterpret_cast<void*>(4)); })) {
+    std::vector<grpc::Slice> slices;
+    resp.Dump(&slices);
+    for (auto& sl : slices) out.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+  }
+  grpc::Status st;
+  step([&] { call->Finish(&st, reinterpret_cast<void*>(5)); });
+  cq.Shutdown();
+  void* tag;
+  bool ok;
+  while (cq.Next(&tag, &ok)) {
+  }
+  return out;
+}
+
+TEST(ServiceHost, ServerReflectionListsTheHealthService) {
+  auto cfg = TestConfig();
+  ServiceHost host("reflect", cfg);
+  ASSERT_TRUE(host.Start().ok());
+  std::string listing = ListServicesViaReflection("127.0.0.1:" + std::to_string(host.grpc_port()));
+  EXPECT_NE(listing.find("grpc.health.v1.Health"), std::string::npos) << "reflection answered: " << listing.size()
+                                                                        << " bytes";
+  host.Shutdown();
 }
 
 TEST(ServiceHost, RequestStopReleasesWaitForStop) {
