@@ -1,0 +1,92 @@
+#include "common/normalize/contact.h"
+
+#include <phonenumbers/phonenumberutil.h>
+
+#include <cctype>
+
+#include "common/normalize/text.h"
+#include "common/util/strings.h"
+
+namespace crm::normalize {
+namespace {
+
+bool IsAtext(char c) {
+  if (std::isalnum(static_cast<unsigned char>(c))) return true;
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-': case '/':
+    case '=': case '?': case '^': case '_': case '`': case '{': case '|': case '}': case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+absl::Status Bad(std::string_view raw, std::string_view why) {
+  return absl::InvalidArgumentError(StrCat("'", raw, "' is not a valid email address: ", why));
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> NormalizeEmail(std::string_view raw) {
+  std::string s = CleanText(raw);
+  // Common copy-paste wrappers: "<a@b.com>" and "mailto:a@b.com".
+  if (s.size() > 2 && s.front() == '<' && s.back() == '>') s = s.substr(1, s.size() - 2);
+  if (s.rfind("mailto:", 0) == 0) s.erase(0, 7);
+  if (s.size() > 254) return Bad(raw, "longer than 254 characters");
+  auto at = s.find('@');
+  if (at == std::string::npos) return Bad(raw, "no '@'");
+  if (s.find('@', at + 1) != std::string::npos) return Bad(raw, "more than one '@'");
+  std::string local = s.substr(0, at);
+  std::string domain = s.substr(at + 1);
+  if (local.empty() || local.size() > 64) return Bad(raw, "local part must be 1-64 characters");
+  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string::npos) {
+    return Bad(raw, "misplaced dot in the local part");
+  }
+  for (char c : local) {
+    if (c != '.' && !IsAtext(c)) return Bad(raw, "character not allowed in the local part");
+  }
+  for (char& c : domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto labels = Split(domain, '.');
+  if (labels.size() < 2) return Bad(raw, "domain needs at least two labels");
+  for (const auto& label : labels) {
+    if (label.empty() || label.size() > 63) return Bad(raw, "empty or overlong domain label");
+    if (label.front() == '-' || label.back() == '-') return Bad(raw, "domain label starts or ends with '-'");
+    for (char c : label) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return Bad(raw, "character not allowed in the domain");
+    }
+  }
+  const auto& tld = labels.back();
+  if (tld.size() < 2) return Bad(raw, "top-level domain too short");
+  for (char c : tld) {
+    if (!std::isalpha(static_cast<unsigned char>(c))) return Bad(raw, "top-level domain must be letters");
+  }
+  return local + "@" + domain;
+}
+
+std::string EmailKey(std::string_view normalized_email) {
+  std::string out(normalized_email);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+absl::StatusOr<std::string> NormalizePhone(std::string_view raw, std::string_view default_region) {
+  using i18n::phonenumbers::PhoneNumber;
+  using i18n::phonenumbers::PhoneNumberUtil;
+  std::string s = CleanText(raw);  // full-width digits and '＋' become ASCII
+  if (s.empty()) return absl::InvalidArgumentError("empty phone number");
+  const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
+  PhoneNumber number;
+  std::string region(default_region.empty() ? "ZZ" : default_region);
+  auto err = util->Parse(s, region, &number);
+  if (err != PhoneNumberUtil::NO_PARSING_ERROR) {
+    return absl::InvalidArgumentError(StrCat("'", raw, "' is not a phone number"));
+  }
+  if (!util->IsValidNumber(number)) {
+    return absl::InvalidArgumentError(StrCat("'", raw, "' is not a valid phone number for its region"));
+  }
+  std::string e164;
+  util->Format(number, PhoneNumberUtil::E164, &e164);
+  return e164;
+}
+
+}  // namespace crm::normalize

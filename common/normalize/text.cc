@@ -1,0 +1,205 @@
+#include "common/normalize/text.h"
+
+#include <unicode/normalizer2.h>
+#include <unicode/translit.h>
+#include <unicode/unistr.h>
+#include <unicode/utf8.h>
+
+#include <array>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace crm::normalize {
+namespace {
+
+// Transliterators are not safe to share between threads: one set per thread.
+class Translit {
+ public:
+  explicit Translit(const char* id) {
+    UErrorCode st = U_ZERO_ERROR;
+    t_.reset(icu::Transliterator::createInstance(icu::UnicodeString::fromUTF8(id), UTRANS_FORWARD, st));
+    if (U_FAILURE(st)) t_.reset();
+  }
+  std::string Apply(const std::string& in) const {
+    if (!t_) return in;
+    icu::UnicodeString u = icu::UnicodeString::fromUTF8(in);
+    t_->transliterate(u);
+    std::string out;
+    u.toUTF8String(out);
+    return out;
+  }
+
+ private:
+  std::unique_ptr<icu::Transliterator> t_;
+};
+
+const Translit& NameTranslit() {
+  thread_local Translit t("Traditional-Simplified; Han-Latin/Names; Latin-ASCII; Lower");
+  return t;
+}
+const Translit& SimplifyTranslit() {
+  thread_local Translit t("Traditional-Simplified");
+  return t;
+}
+
+// Names repeat a lot within a show (the same person registers, checks in and
+// is scanned many times); transliteration is the costly step, so memoize it.
+class KeyCache {
+ public:
+  template <typename Fn>
+  const std::string& Get(std::string_view in, Fn&& compute) {
+    auto it = map_.find(std::string(in));
+    if (it != map_.end()) return it->second;
+    if (map_.size() >= kMaxEntries) map_.clear();
+    return map_.emplace(std::string(in), compute()).first->second;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 200'000;
+  std::unordered_map<std::string, std::string> map_;
+};
+
+bool IsSpace(UChar32 c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x3000 || c == 0xA0; }
+
+// Lower-cases ASCII, turns ASCII punctuation into spaces, collapses spaces.
+std::string Tokenize(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  bool space = true;
+  for (unsigned char c : s) {
+    if (c < 0x80) {
+      if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+        out += static_cast<char>(c);
+        space = false;
+      } else if (c >= 'A' && c <= 'Z') {
+        out += static_cast<char>(c - 'A' + 'a');
+        space = false;
+      } else if (!space) {
+        out += ' ';
+        space = true;
+      }
+    } else {
+      out += static_cast<char>(c);  // CJK and other scripts stay as they are
+      space = false;
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Removes "(...)" segments (after NFKC, full-width brackets are ASCII).
+std::string DropParenthesized(std::string_view s) {
+  std::string out;
+  int depth = 0;
+  for (char c : s) {
+    if (c == '(' || c == '[') {
+      ++depth;
+      out += ' ';
+    } else if ((c == ')' || c == ']') && depth > 0) {
+      --depth;
+    } else if (depth == 0) {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view s) {
+  int32_t i = 0, n = static_cast<int32_t>(s.size());
+  while (i < n) {
+    UChar32 c;
+    U8_NEXT(reinterpret_cast<const uint8_t*>(s.data()), i, n, c);
+    if (c < 0) return false;
+  }
+  return true;
+}
+
+std::string CleanText(std::string_view s) {
+  UErrorCode st = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(st);
+  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+  icu::UnicodeString norm = U_SUCCESS(st) ? nfkc->normalize(u, st) : u;
+  if (U_FAILURE(st)) norm = u;
+  icu::UnicodeString collapsed;
+  bool space = true;  // drops leading whitespace
+  for (int32_t i = 0; i < norm.length();) {
+    UChar32 c = norm.char32At(i);
+    i += U16_LENGTH(c);
+    if (IsSpace(c) || u_isWhitespace(c)) {
+      if (!space) collapsed.append(static_cast<UChar>(' '));
+      space = true;
+    } else if (u_iscntrl(c)) {
+      continue;  // control characters never belong in names or ids
+    } else {
+      collapsed.append(c);
+      space = false;
+    }
+  }
+  std::string out;
+  collapsed.toUTF8String(out);
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+std::string ToSimplified(std::string_view s) { return SimplifyTranslit().Apply(std::string(s)); }
+
+std::string NameKey(std::string_view name) {
+  thread_local KeyCache cache;
+  return cache.Get(name, [&] { return Tokenize(NameTranslit().Apply(CleanText(name))); });
+}
+
+std::string CompanyKey(std::string_view company) {
+  thread_local KeyCache cache;
+  return cache.Get(company, [&] {
+    std::string s = Tokenize(DropParenthesized(ToSimplified(CleanText(company))));
+    // Chinese legal forms and noise, longest first; stripped repeatedly
+    // from the end ("集团股份有限公司" loses both parts).
+    static const std::array<std::string_view, 14> kCjkSuffixes = {
+        "股份有限公司", "有限责任公司", "集团有限公司", "集团股份公司", "股份公司", "有限公司", "责任公司",
+        "总公司",       "集团公司",     "集团",         "公司",         "控股",     "实业",     "中国"};
+    static const std::array<std::string_view, 30> kLatinSuffixes = {
+        "co", "ltd", "limited", "inc", "incorporated", "corp", "corporation", "company", "gmbh", "ag", "llc",
+        "plc", "sa", "s a", "srl", "bv", "b v", "nv", "pte", "pty", "kk", "k k", "oy", "ab", "as", "spa", "sas",
+        "group", "holdings", "holding"};
+    bool changed = true;
+    while (changed && !s.empty()) {
+      changed = false;
+      for (auto suf : kCjkSuffixes) {
+        if (s.size() > suf.size() && EndsWith(s, suf)) {
+          s.resize(s.size() - suf.size());
+          while (!s.empty() && s.back() == ' ') s.pop_back();
+          changed = true;
+        }
+      }
+      for (auto suf : kLatinSuffixes) {
+        // Whole trailing tokens only: "acme co" -> "acme", but "disco" stays.
+        if (s.size() > suf.size() + 1 && EndsWith(s, suf) && s[s.size() - suf.size() - 1] == ' ') {
+          s.resize(s.size() - suf.size() - 1);
+          changed = true;
+        }
+      }
+    }
+    if (s.rfind("the ", 0) == 0) s.erase(0, 4);
+    // CJK company names are written without spaces; drop the ones tokenizing
+    // left between CJK runs so "上海 华东" and "上海华东" agree.
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == ' ') {
+        bool prev_cjk = i > 0 && static_cast<unsigned char>(s[i - 1]) >= 0x80;
+        bool next_cjk = i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80;
+        if (prev_cjk || next_cjk) continue;
+      }
+      out += s[i];
+    }
+    return out;
+  });
+}
+
+}  // namespace crm::normalize
