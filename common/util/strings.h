@@ -62,6 +62,6 @@ inline std::string Join(const std::vector<std::string>& parts, std::string_view 
 }
 
 // absl::Status::message() as a std::string.
-inline std::string Message(absl::string_view m) { return std::string(m.data(), m.size()); }
+inline std::string ToStdString(absl::string_view m) { return std::string(m.data(), m.size()); }
 
 }  // namespace crm

@@ -1,0 +1,188 @@
+#include "services/ingest/intake.h"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+#include "common/log/log.h"
+#include "common/metrics/metrics.h"
+#include "common/util/status.h"
+#include "common/util/strings.h"
+#include "services/ingest/event_rules.h"
+#include "services/ingest/raw_decoder.h"
+
+namespace crm::ingest {
+namespace {
+
+const char* KindLabel(crm::v1::SourceKind k) {
+  switch (k) {
+    case crm::v1::SOURCE_KIND_TICKETING: return "ticketing";
+    case crm::v1::SOURCE_KIND_SCANNER: return "scanner";
+    case crm::v1::SOURCE_KIND_IMPORT: return "import";
+    case crm::v1::SOURCE_KIND_CAMPAIGN: return "campaign";
+    case crm::v1::SOURCE_KIND_SURVEY: return "survey";
+    default: return "internal";
+  }
+}
+
+void CountAccepted(crm::v1::SourceKind kind) {
+  metrics::Registry::Default()
+      .GetCounter("crm_ingest_accepted_total", "Events accepted onto crm.events.v1", {{"source", KindLabel(kind)}})
+      .Inc();
+}
+
+void CountRejected(const std::string& reason) {
+  metrics::Registry::Default()
+      .GetCounter("crm_ingest_rejected_total", "Inputs rejected to crm.deadletter.v1, by reason", {{"reason", reason}})
+      .Inc();
+}
+
+void SetNow(google::protobuf::Timestamp* ts, int64_t ms) {
+  ts->set_seconds(ms / 1000);
+  ts->set_nanos(static_cast<int32_t>(ms % 1000 * 1'000'000));
+}
+
+// Counts outstanding publishes of one raw record and reports once.
+struct RecordProgress {
+  explicit RecordProgress(Intake::DoneFn fn) : done(std::move(fn)) {}
+  void Add() { outstanding.fetch_add(1); }
+  void Finish(const absl::Status& st) {
+    if (!st.ok()) {
+      std::lock_guard l(mu);
+      if (first_error.ok()) first_error = st;
+    }
+    if (outstanding.fetch_sub(1) == 1) {
+      std::lock_guard l(mu);
+      done(first_error);
+    }
+  }
+  std::atomic<int> outstanding{1};  // the submitter's own reference, released last
+  std::mutex mu;
+  absl::Status first_error;
+  Intake::DoneFn done;
+};
+
+}  // namespace
+
+Intake::Intake(kafka::Publisher& publisher, const shows::ShowRegistry& registry, const Clock& clock, Topics topics)
+    : publisher_(publisher), registry_(registry), clock_(clock), topics_(std::move(topics)) {}
+
+crm::v1::SourceKind Intake::KindForTopic(const std::string& topic) {
+  if (topic.find("ticketing") != std::string::npos) return crm::v1::SOURCE_KIND_TICKETING;
+  if (topic.find("scans") != std::string::npos) return crm::v1::SOURCE_KIND_SCANNER;
+  if (topic.find("imports") != std::string::npos) return crm::v1::SOURCE_KIND_IMPORT;
+  return crm::v1::SOURCE_KIND_INTERNAL;
+}
+
+void Intake::PublishDeadLetter(crm::v1::DeadLetter dl, const std::string& key, kafka::DeliveryCallback cb) {
+  CountRejected(dl.reason_code());
+  SetNow(dl.mutable_rejected_at(), clock_.NowMillis());
+  std::string bytes = dl.SerializeAsString();
+  auto st = publisher_.Publish(topics_.deadletter, key, bytes, cb);
+  if (!st.ok() && cb) cb(kafka::Delivery{st, topics_.deadletter});
+}
+
+void Intake::SubmitEvent(crm::v1::Event event, const std::string& origin, uint64_t sequence, ResultFn done) {
+  crm::v1::EventResult result;
+  result.set_sequence(sequence);
+  if (event.source().kind() == crm::v1::SOURCE_KIND_UNSPECIFIED) {
+    event.mutable_source()->set_kind(crm::v1::SOURCE_KIND_INTERNAL);
+  }
+  // Fields owned by the pipeline are cleared before hashing and checking, so
+  // a resent event gets the same id whatever the client put there.
+  event.clear_received_at();
+  event.clear_customer_id();
+  event.mutable_identity()->clear_normalized();
+  std::string content;
+  event.SerializeToString(&content);  // deterministic enough for one client's resends
+  std::string id = DeriveEventId(event, content);
+  event.set_event_id(id);
+  result.set_event_id(id);
+
+  EventContext ctx;
+  ctx.occurred_at_present = event.has_occurred_at();
+  if (auto problem = ValidateAndNormalize(event, ctx, registry_, clock_)) {
+    result.set_outcome(crm::v1::EventResult::OUTCOME_REJECTED);
+    result.set_reason_code(problem->code);
+    result.set_field_path(problem->field_path);
+    result.set_message(problem->message);
+    crm::v1::DeadLetter dl;
+    dl.set_original_payload(content);
+    dl.set_source(origin);
+    dl.set_reason_code(problem->code);
+    dl.set_message(problem->message);
+    dl.set_field_path(problem->field_path);
+    // The caller has the rejection; the dead letter is the audit copy.
+    PublishDeadLetter(std::move(dl), id, [](const kafka::Delivery& d) {
+      if (!d.status.ok()) log::Warn("dead letter not stored", {{"error", d.status.ToString()}});
+    });
+    done(result);
+    return;
+  }
+  auto kind = event.source().kind();
+  std::string key = PartitionKey(event);
+  std::string bytes = event.SerializeAsString();
+  auto st = publisher_.Publish(topics_.events, key, bytes, [result, done, kind](const kafka::Delivery& d) mutable {
+    if (d.status.ok()) {
+      CountAccepted(kind);
+      result.set_outcome(crm::v1::EventResult::OUTCOME_ACCEPTED);
+    } else {
+      result.set_outcome(crm::v1::EventResult::OUTCOME_RETRY);
+      result.set_reason_code("UNAVAILABLE");
+      result.set_message(ToStdString(d.status.message()));
+    }
+    done(result);
+  });
+  if (!st.ok()) {
+    result.set_outcome(crm::v1::EventResult::OUTCOME_RETRY);
+    result.set_reason_code(crm::IsRetryable(st) ? "UNAVAILABLE" : "INTERNAL");
+    result.set_message(ToStdString(st.message()));
+    done(result);
+  }
+}
+
+void Intake::SubmitRaw(const kafka::Message& record, crm::v1::SourceKind kind, DoneFn done) {
+  thread_local RawDecoder decoder;
+  auto progress = std::make_shared<RecordProgress>(std::move(done));
+  auto on_delivery = [progress](const kafka::Delivery& d) { progress->Finish(d.status); };
+  auto reject = [&](const std::string& original, const Problem& p) {
+    crm::v1::DeadLetter dl;
+    dl.set_original_payload(original);
+    dl.set_source(record.topic);
+    dl.set_reason_code(p.code);
+    dl.set_message(p.message);
+    dl.set_field_path(p.field_path);
+    dl.set_source_partition(record.partition);
+    dl.set_source_offset(record.offset);
+    progress->Add();
+    PublishDeadLetter(std::move(dl), record.key, on_delivery);
+  };
+  for (auto& item : decoder.Decode(record.value)) {
+    if (item.problem) {
+      reject(item.original, *item.problem);
+      continue;
+    }
+    crm::v1::Event& ev = item.decoded->event;
+    ev.mutable_source()->set_kind(kind);
+    ev.mutable_source()->set_raw_topic(record.topic);
+    ev.set_event_id(DeriveEventId(ev, item.original));
+    EventContext ctx;
+    ctx.local_occurred_ms = item.decoded->local_occurred_ms;
+    ctx.occurred_at_present = item.decoded->occurred_at_present;
+    ctx.consent_granted_present = item.decoded->consent_granted_present;
+    if (auto problem = ValidateAndNormalize(ev, ctx, registry_, clock_)) {
+      reject(item.original, *problem);
+      continue;
+    }
+    progress->Add();
+    auto st = publisher_.Publish(topics_.events, PartitionKey(ev), ev.SerializeAsString(),
+                                 [progress, kind](const kafka::Delivery& d) {
+                                   if (d.status.ok()) CountAccepted(kind);
+                                   progress->Finish(d.status);
+                                 });
+    if (!st.ok()) progress->Finish(st);
+  }
+  progress->Finish(absl::OkStatus());
+}
+
+}  // namespace crm::ingest
