@@ -278,3 +278,35 @@ absl::StatusOr<std::map<int32_t, int64_t>> FetchCommittedOffsets(const std::stri
 }
 
 }  // namespace crm::kafka
+
+namespace crm::kafka {
+
+absl::StatusOr<int64_t> GroupLag(const std::string& brokers, const std::string& group,
+                                 const std::vector<std::string>& topics, std::chrono::milliseconds timeout) {
+  auto rk = MakeQueryHandle(brokers, group);
+  if (!rk.ok()) return rk.status();
+  int64_t lag = 0;
+  absl::Status status;
+  for (const auto& topic : topics) {
+    auto committed = FetchCommittedOffsets(brokers, group, topic, timeout);
+    if (!committed.ok()) {
+      status = committed.status();
+      break;
+    }
+    for (const auto& [p, off] : *committed) {
+      int64_t low = 0, high = 0;
+      auto err = rd_kafka_query_watermark_offsets(*rk, topic.c_str(), p, &low, &high, static_cast<int>(timeout.count()));
+      if (err) {
+        status = ErrorToStatus(err, "kafka watermarks");
+        break;
+      }
+      lag += high - std::max(off, low);
+    }
+    if (!status.ok()) break;
+  }
+  rd_kafka_destroy(*rk);
+  if (!status.ok()) return status;
+  return lag;
+}
+
+}  // namespace crm::kafka

@@ -84,6 +84,11 @@ absl::StatusOr<std::map<int32_t, int64_t>> FetchCommittedOffsets(const std::stri
                                                                  const std::string& group, const std::string& topic,
                                                                  std::chrono::milliseconds timeout);
 
+// Records of `topics` not yet committed by `group` (sum over partitions of
+// high watermark minus committed offset): how far behind a service is.
+absl::StatusOr<int64_t> GroupLag(const std::string& brokers, const std::string& group,
+                                 const std::vector<std::string>& topics, std::chrono::milliseconds timeout);
+
 // Number of partitions of `topic`.
 absl::StatusOr<int> PartitionCount(const std::string& brokers, const std::string& topic,
                                    std::chrono::milliseconds timeout);

@@ -13,7 +13,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Debian packages the project needs to build, test and run locally.
 CRM_PACKAGES=(
-  build-essential cmake pkg-config ccache git python3
+  build-essential cmake pkg-config ccache git python3 bc
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librdkafka-dev libhiredis-dev libyaml-cpp-dev libabsl-dev
   libicu-dev libphonenumber-dev libsimdjson-dev libssl-dev

@@ -5,6 +5,16 @@
 //   crmctl bus-roundtrip --brokers LIST [--topic T] [--count N] [--timeout DURATION]
 //       Produces N messages with the project's producer and reads them back
 //       with its consumer-group consumer; verifies every one arrived intact.
+//   crmctl shows-upsert ADDR --file SHOW.json
+//       Registers (creates or updates) a show series with the ingest
+//       service's ShowService; the file is a crm.v1.ShowSeries in proto JSON.
+//   crmctl publish-files --brokers LIST --dir DIR
+//       Publishes every line of DIR/<topic>.jsonl as one record to <topic>
+//       (the simulator's output), waiting for every acknowledgement.
+//   crmctl ingest-report --brokers LIST [--group crm-ingest] [--timeout 600s]
+//       Waits until the ingest group has consumed the raw topics (lag 0),
+//       then counts crm.events.v1 by source and payload and
+//       crm.deadletter.v1 by reason.
 
 #include <chrono>
 #include <cstdio>
@@ -20,6 +30,16 @@
 #include "common/grpc/client.h"
 #include "common/kafka/consumer.h"
 #include "common/kafka/producer.h"
+#include "common/kafka/reader.h"
+#include "crm/v1/event.pb.h"
+#include "crm/v1/shows.grpc.pb.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <dirent.h>
+#include <fstream>
+#include <mutex>
+#include <sstream>
 
 namespace {
 
@@ -29,7 +49,10 @@ using Args = std::map<std::string, std::string>;
   std::fprintf(code ? stderr : stdout,
                "usage:\n"
                "  crmctl health ADDR [--service NAME] [--timeout 2s]\n"
-               "  crmctl bus-roundtrip --brokers LIST [--topic crm.roundtrip.v1] [--count 1000] [--timeout 30s]\n");
+               "  crmctl bus-roundtrip --brokers LIST [--topic crm.roundtrip.v1] [--count 1000] [--timeout 30s]\n"
+               "  crmctl shows-upsert ADDR --file SHOW.json\n"
+               "  crmctl publish-files --brokers LIST --dir DIR\n"
+               "  crmctl ingest-report --brokers LIST [--group crm-ingest] [--timeout 600s]\n");
   std::exit(code);
 }
 
@@ -141,6 +164,155 @@ int BusRoundtrip(const Args& args) {
   return 0;
 }
 
+std::string Required(const Args& args, const std::string& key) {
+  auto it = args.find(key);
+  if (it == args.end()) {
+    std::fprintf(stderr, "crmctl: --%s is required\n", key.c_str());
+    Usage(2);
+  }
+  return it->second;
+}
+
+int ShowsUpsert(const std::vector<std::string>& pos, const Args& args) {
+  if (pos.size() != 1) Usage(2);
+  std::string path = Required(args, "file");
+  std::ifstream in(path);
+  if (!in) {
+    std::fprintf(stderr, "crmctl: cannot read %s\n", path.c_str());
+    return 1;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  crm::v1::UpsertSeriesRequest req;
+  auto st = google::protobuf::util::JsonStringToMessage(ss.str(), req.mutable_series());
+  if (!st.ok()) {
+    std::fprintf(stderr, "crmctl: %s is not a ShowSeries: %s\n", path.c_str(), st.ToString().c_str());
+    return 1;
+  }
+  auto stub = crm::v1::ShowService::NewStub(crm::grpcutil::MakeChannel(pos[0]));
+  crm::v1::ShowSeries resp;
+  auto ctx = crm::grpcutil::MakeContext(DurationArg(args, "timeout", "30s"));
+  auto rst = stub->UpsertSeries(ctx.get(), req, &resp);
+  if (!rst.ok()) {
+    std::fprintf(stderr, "crmctl: UpsertSeries: %s\n", rst.error_message().c_str());
+    return 1;
+  }
+  std::printf("registered show %s (%s), %d editions, version %llu\n", resp.show_id().c_str(), resp.name().c_str(),
+              resp.editions_size(), static_cast<unsigned long long>(resp.version()));
+  return 0;
+}
+
+int PublishFiles(const Args& args) {
+  std::string brokers = Required(args, "brokers");
+  std::string dir = Required(args, "dir");
+  auto producer = crm::kafka::Producer::Create({.brokers = brokers, .client_id = "crmctl-publish"});
+  if (!producer.ok()) {
+    std::fprintf(stderr, "crmctl: %s\n", producer.status().ToString().c_str());
+    return 1;
+  }
+  std::vector<std::string> files;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      std::string name = e->d_name;
+      if (name.size() > 6 && name.ends_with(".jsonl")) files.push_back(name);
+    }
+    closedir(d);
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) {
+    std::fprintf(stderr, "crmctl: no *.jsonl files in %s\n", dir.c_str());
+    return 1;
+  }
+  std::atomic<long> failed{0};
+  long total = 0;
+  for (const auto& name : files) {
+    std::string topic = name.substr(0, name.size() - 6);
+    std::ifstream in(dir + "/" + name);
+    std::string line;
+    long n = 0;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      auto st = (*producer)->Publish(topic, "", line, [&](const crm::kafka::Delivery& d) {
+        if (!d.status.ok()) failed++;
+      });
+      if (!st.ok()) {
+        std::fprintf(stderr, "crmctl: publish to %s: %s\n", topic.c_str(), st.ToString().c_str());
+        return 1;
+      }
+      if (++n % 50000 == 0) std::fprintf(stderr, "  %s: %ld records\n", topic.c_str(), n);
+    }
+    std::printf("published %ld records to %s\n", n, topic.c_str());
+    total += n;
+  }
+  if (auto st = (*producer)->Flush(std::chrono::seconds(120)); !st.ok() || failed.load()) {
+    std::fprintf(stderr, "crmctl: %ld records not acknowledged\n", failed.load());
+    return 1;
+  }
+  std::printf("all %ld records acknowledged\n", total);
+  return 0;
+}
+
+int IngestReport(const Args& args) {
+  std::string brokers = Required(args, "brokers");
+  std::string group = args.count("group") ? args.at("group") : "crm-ingest";
+  auto timeout = DurationArg(args, "timeout", "600s");
+  std::vector<std::string> raw = {"crm.raw.ticketing.v1", "crm.raw.scans.v1", "crm.raw.imports.v1"};
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int64_t last = -1;
+  while (true) {
+    auto lag = crm::kafka::GroupLag(brokers, group, raw, std::chrono::seconds(10));
+    if (lag.ok() && *lag == 0) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::fprintf(stderr, "crmctl: ingest still %s records behind after the timeout\n",
+                   lag.ok() ? std::to_string(*lag).c_str() : "?");
+      return 1;
+    }
+    if (lag.ok() && *lag != last) {
+      std::fprintf(stderr, "  ingest lag: %lld raw records\n", static_cast<long long>(*lag));
+      last = *lag;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  std::map<std::string, long> accepted, rejected;
+  long accepted_total = 0, rejected_total = 0;
+  auto read_all = [&](const std::string& topic, auto&& fn) -> bool {
+    auto reader = crm::kafka::TopicReader::Create(brokers, topic, "crmctl-report", std::chrono::seconds(10));
+    if (!reader.ok()) {
+      std::fprintf(stderr, "crmctl: %s\n", reader.status().ToString().c_str());
+      return false;
+    }
+    auto* r = reader->get();
+    std::thread t([&] { r->Run(fn); });
+    while (!r->caught_up()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    r->Stop();
+    t.join();
+    return true;
+  };
+  const auto* kinds = crm::v1::SourceKind_descriptor();
+  bool ok = read_all("crm.events.v1", [&](const crm::kafka::Message& m) {
+    crm::v1::Event ev;
+    if (!ev.ParseFromString(m.value)) return;
+    std::string kind = kinds->FindValueByNumber(ev.source().kind())->name().substr(12);
+    std::string payload = ev.GetDescriptor()->FindFieldByNumber(ev.payload_case())
+                              ? ev.GetDescriptor()->FindFieldByNumber(ev.payload_case())->name()
+                              : "none";
+    accepted[kind + " / " + payload]++;
+    accepted_total++;
+  });
+  ok = ok && read_all("crm.deadletter.v1", [&](const crm::kafka::Message& m) {
+    crm::v1::DeadLetter dl;
+    if (!dl.ParseFromString(m.value)) return;
+    rejected[dl.reason_code()]++;
+    rejected_total++;
+  });
+  if (!ok) return 1;
+  std::printf("\nAccepted events on crm.events.v1: %ld\n", accepted_total);
+  for (const auto& [k, n] : accepted) std::printf("  %-40s %8ld\n", k.c_str(), n);
+  std::printf("Rejected inputs on crm.deadletter.v1: %ld\n", rejected_total);
+  for (const auto& [k, n] : rejected) std::printf("  %-40s %8ld\n", k.c_str(), n);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -150,6 +322,9 @@ int main(int argc, char** argv) {
   Args args = ParseArgs(argc, argv, 2, &pos);
   if (cmd == "health") return Health(pos, args);
   if (cmd == "bus-roundtrip") return BusRoundtrip(args);
+  if (cmd == "shows-upsert") return ShowsUpsert(pos, args);
+  if (cmd == "publish-files") return PublishFiles(args);
+  if (cmd == "ingest-report") return IngestReport(args);
   if (cmd == "help" || cmd == "--help") Usage(0);
   std::fprintf(stderr, "crmctl: unknown command %s\n", cmd.c_str());
   Usage(2);
