@@ -3,6 +3,7 @@
 #include <phonenumbers/phonenumberutil.h>
 
 #include <cctype>
+#include <unordered_map>
 
 #include "common/normalize/text.h"
 #include "common/util/strings.h"
@@ -69,7 +70,23 @@ std::string EmailKey(std::string_view normalized_email) {
   return out;
 }
 
+namespace {
+absl::StatusOr<std::string> ParsePhone(std::string_view raw, std::string_view default_region);
+}  // namespace
+
 absl::StatusOr<std::string> NormalizePhone(std::string_view raw, std::string_view default_region) {
+  // libphonenumber's regular expressions are the costliest step of ingest;
+  // a person's phone repeats across their registration, check-ins and
+  // surveys, so results are memoized per thread (bounded).
+  thread_local std::unordered_map<std::string, absl::StatusOr<std::string>> cache;
+  std::string key = StrCat(default_region, "|", raw);
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  if (cache.size() >= 200'000) cache.clear();
+  return cache.emplace(std::move(key), ParsePhone(raw, default_region)).first->second;
+}
+
+namespace {
+absl::StatusOr<std::string> ParsePhone(std::string_view raw, std::string_view default_region) {
   using i18n::phonenumbers::PhoneNumber;
   using i18n::phonenumbers::PhoneNumberUtil;
   std::string s = CleanText(raw);  // full-width digits and '＋' become ASCII
@@ -88,5 +105,6 @@ absl::StatusOr<std::string> NormalizePhone(std::string_view raw, std::string_vie
   util->Format(number, PhoneNumberUtil::E164, &e164);
   return e164;
 }
+}  // namespace
 
 }  // namespace crm::normalize

@@ -121,7 +121,22 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+// Printable ASCII without leading, trailing or doubled spaces is already
+// clean (NFKC leaves it unchanged), which is most emails, phones and Latin names.
+bool AlreadyClean(std::string_view s) {
+  if (s.empty()) return true;
+  if (s.front() == ' ' || s.back() == ' ') return false;
+  char prev = 0;
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7e) return false;
+    if (c == ' ' && prev == ' ') return false;
+    prev = c;
+  }
+  return true;
+}
+
 std::string CleanText(std::string_view s) {
+  if (AlreadyClean(s)) return std::string(s);
   UErrorCode st = U_ZERO_ERROR;
   const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(st);
   icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));

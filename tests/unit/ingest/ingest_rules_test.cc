@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "common/normalize/time.h"
 #include "services/ingest/event_rules.h"
 #include "services/ingest/raw_decoder.h"
@@ -260,6 +264,47 @@ TEST(ShowRegistry, ValidatesAndKeepsNewestVersion) {
   s.set_name("stale");
   EXPECT_FALSE(reg.Apply(s));
   EXPECT_EQ(reg.Find("food-expo")->series.name(), "Food Expo");
+}
+
+}  // namespace
+}  // namespace crm::ingest
+
+namespace crm::ingest {
+namespace {
+
+// docs/examples must stay valid input: each file decodes and passes the rules.
+TEST(DocsExamples, EveryExampleIsAcceptedAsDocumented) {
+  shows::ShowRegistry reg;
+  crm::v1::ShowSeries s;
+  s.set_show_id("auto-shanghai");
+  s.set_name("Auto Shanghai");
+  s.set_country("CN");
+  s.set_time_zone("Asia/Shanghai");
+  s.set_version(1);
+  auto* e = s.add_editions();
+  e->set_edition_id("2026");
+  e->set_open_date("2026-04-23");
+  e->set_close_date("2026-04-30");
+  reg.Apply(s);
+  FakeClock clock(normalize::ParseTimestamp("2026-05-10T00:00:00Z")->millis);
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(CRM_SOURCE_DIR "/docs/examples")) {
+    std::ifstream in(entry.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    RawDecoder decoder;
+    auto items = decoder.Decode(ss.str());
+    ASSERT_FALSE(items.empty());
+    for (auto& item : items) {
+      ASSERT_TRUE(item.decoded) << entry.path() << ": " << item.problem->code << " " << item.problem->message;
+      EventContext ctx{item.decoded->local_occurred_ms, item.decoded->occurred_at_present,
+                       item.decoded->consent_granted_present};
+      auto p = ValidateAndNormalize(item.decoded->event, ctx, reg, clock);
+      EXPECT_FALSE(p) << entry.path() << ": " << p->code << " " << p->message;
+    }
+    ++files;
+  }
+  EXPECT_GE(files, 6);
 }
 
 }  // namespace
