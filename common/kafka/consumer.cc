@@ -1,6 +1,8 @@
 #include "common/kafka/consumer.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "common/util/strings.h"
@@ -105,8 +107,10 @@ void Consumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_top
     rd_kafka_assign(rk, parts);
     return;
   }
-  // Revoked: messages already polled from these partitions will be delivered
-  // to their new owner from the last committed offset, so drop them here.
+  // Revoked: finish and commit what is in flight while we still own the
+  // partitions (fewer redeliveries), then drop polled-but-unstarted messages
+  // of these partitions: their new owner starts from the last commit.
+  self->Settle(/*wait=*/true);
   log::Info("kafka partitions revoked", {{"group", self->options_.group_id}, {"count", parts->cnt}});
   auto revoked = [parts](const Message& m) {
     for (int i = 0; i < parts->cnt; ++i)
@@ -169,12 +173,23 @@ absl::Status Consumer::Commit(const std::vector<Message>& batch) {
   return ErrorToStatus(err, "kafka commit");
 }
 
-absl::Status Consumer::Run(const BatchHandler& handler) {
+absl::Status Consumer::Subscribe() {
   rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(static_cast<int>(options_.topics.size()));
   for (const auto& t : options_.topics) rd_kafka_topic_partition_list_add(topics, t.c_str(), RD_KAFKA_PARTITION_UA);
   rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_, topics);
   rd_kafka_topic_partition_list_destroy(topics);
-  if (err) return ErrorToStatus(err, "kafka subscribe");
+  return ErrorToStatus(err, "kafka subscribe");
+}
+
+void Consumer::Close() {
+  pending_.clear();
+  rd_kafka_consumer_close(rk_);
+  rd_kafka_destroy(rk_);
+  rk_ = nullptr;
+}
+
+absl::Status Consumer::Run(const BatchHandler& handler) {
+  if (auto st = Subscribe(); !st.ok()) return st;
   auto& m = Metrics();
 
   while (!stop_.load()) {
@@ -212,10 +227,107 @@ absl::Status Consumer::Run(const BatchHandler& handler) {
     }
     m.batch_seconds.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
-  pending_.clear();
-  rd_kafka_consumer_close(rk_);
-  rd_kafka_destroy(rk_);
-  rk_ = nullptr;
+  Close();
+  return absl::OkStatus();
+}
+
+struct Consumer::InFlight {
+  std::vector<Message> batch;
+  std::chrono::steady_clock::time_point started;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  absl::Status status;
+};
+
+void Consumer::StartBatch(std::vector<Message> batch) {
+  auto f = std::make_shared<InFlight>();
+  f->batch = std::move(batch);
+  f->started = std::chrono::steady_clock::now();
+  in_flight_.push_back(f);
+  (*async_handler_)(f->batch, [f](absl::Status st) {
+    std::lock_guard lock(f->mu);
+    f->done = true;
+    f->status = std::move(st);
+    f->cv.notify_all();
+  });
+}
+
+void Consumer::Settle(bool wait) {
+  auto& m = Metrics();
+  while (!in_flight_.empty()) {
+    auto f = in_flight_.front();
+    std::unique_lock lock(f->mu);
+    if (!f->done) {
+      if (!wait) return;
+      f->cv.wait(lock, [&] { return f->done; });
+    }
+    absl::Status st = f->status;
+    lock.unlock();
+    if (!st.ok()) {
+      // Nothing after this batch is committed until it succeeds.
+      m.handler_failures.Inc();
+      log::Warn("kafka batch handler failed; retrying", {{"group", options_.group_id}, {"error", st.ToString()}});
+      auto until = std::chrono::steady_clock::now() + options_.retry_backoff;
+      while (std::chrono::steady_clock::now() < until && !stop_.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      if (stop_.load()) {
+        // Leave it uncommitted; a restart redelivers it. Later batches wait.
+        for (auto& later : in_flight_) {
+          std::unique_lock l(later->mu);
+          later->cv.wait(l, [&] { return later->done; });
+        }
+        in_flight_.clear();
+        return;
+      }
+      {
+        std::lock_guard l(f->mu);
+        f->done = false;
+      }
+      (*async_handler_)(f->batch, [f](absl::Status s2) {
+        std::lock_guard l2(f->mu);
+        f->done = true;
+        f->status = std::move(s2);
+        f->cv.notify_all();
+      });
+      wait = true;  // the head must finish before anything else is committed
+      continue;
+    }
+    in_flight_.pop_front();
+    m.consumed.Inc(static_cast<double>(f->batch.size()));
+    if (auto cst = Commit(f->batch); !cst.ok()) {
+      m.commit_failures.Inc();
+      log::Warn("kafka commit failed; batch will be redelivered", {{"error", cst.ToString()}});
+    } else {
+      m.batches.Inc();
+    }
+    m.batch_seconds.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - f->started).count());
+  }
+}
+
+absl::Status Consumer::RunAsync(const AsyncBatchHandler& handler, size_t max_in_flight) {
+  if (auto st = Subscribe(); !st.ok()) return st;
+  async_handler_ = &handler;
+  max_in_flight = std::max<size_t>(1, max_in_flight);
+  while (!stop_.load()) {
+    Settle(/*wait=*/false);
+    if (in_flight_.size() >= max_in_flight) {
+      // Wait for the oldest batch (bounded, so Stop is noticed).
+      auto f = in_flight_.front();
+      std::unique_lock lock(f->mu);
+      f->cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return f->done; });
+      continue;
+    }
+    CollectBatch();
+    if (pending_.empty()) continue;
+    std::vector<Message> batch;
+    batch.swap(pending_);
+    StartBatch(std::move(batch));
+  }
+  Settle(/*wait=*/true);
+  async_handler_ = nullptr;
+  Close();
   return absl::OkStatus();
 }
 

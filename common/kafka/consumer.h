@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -52,6 +53,13 @@ struct Message {
 // by the handler and answered with OK, or the partition stalls.
 using BatchHandler = std::function<absl::Status(const std::vector<Message>&)>;
 
+// Asynchronous form: the handler starts the batch's work and returns; it
+// calls `done` exactly once (from any thread) when the effects are durable.
+// Several batches may be in flight; offsets are committed strictly in batch
+// order, each only after its own and all earlier batches are done.
+using BatchDone = std::function<void(absl::Status)>;
+using AsyncBatchHandler = std::function<void(const std::vector<Message>&, BatchDone done)>;
+
 class Consumer {
  public:
   static absl::StatusOr<std::unique_ptr<Consumer>> Create(const ConsumerOptions& options);
@@ -59,6 +67,10 @@ class Consumer {
 
   // Consumes until Stop(); returns after leaving the group cleanly.
   absl::Status Run(const BatchHandler& handler);
+  // Pipelined: up to `max_in_flight` batches handled concurrently with the
+  // polling of the next. A failed batch is handed to the handler again (after
+  // back-off) before anything after it is committed.
+  absl::Status RunAsync(const AsyncBatchHandler& handler, size_t max_in_flight);
   // Safe from any thread: finish the current batch, commit, leave the group.
   void Stop() { stop_.store(true); }
 
@@ -71,6 +83,17 @@ class Consumer {
                           void* opaque);
   void CollectBatch();
   absl::Status Commit(const std::vector<Message>& batch);
+  absl::Status Subscribe();
+  void Close();
+
+  // Pipelined mode state; only touched on the Run thread (the rebalance
+  // callback runs inside poll on that thread too).
+  struct InFlight;
+  void StartBatch(std::vector<Message> batch);
+  // Commits finished batches at the head; with `wait`, waits for every batch.
+  void Settle(bool wait);
+  const AsyncBatchHandler* async_handler_ = nullptr;
+  std::deque<std::shared_ptr<InFlight>> in_flight_;
 
   ConsumerOptions options_;
   rd_kafka_t* rk_ = nullptr;

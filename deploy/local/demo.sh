@@ -55,5 +55,14 @@ echo "Simulated: $(tr -d '\n' <"$SIM/summary.json" | head -c 400)"
 echo "Deliberately invalid records (ground truth): $(($(wc -l <"$SIM/truth_rejects.csv") - 1))"
 cat "$CRM_RUN_DIR/report.txt"
 printf '\nIngested in %.1f s (publish + ingest, wall clock)\n' "$(echo "$finished - $started" | bc -l)"
+# Rejects by reason against the simulator's ground truth.
+want=$(tail -n +2 "$SIM/truth_rejects.csv" | cut -d, -f3 | sort | uniq -c | awk '{print $2" "$1}')
+got=$(sed -n '/^Rejected inputs/,$p' "$CRM_RUN_DIR/report.txt" | tail -n +2 | awk '{print $1" "$2}' | sort)
+if [ "$want" = "$got" ]; then
+  echo "Rejects by reason match the simulator's ground truth exactly."
+else
+  echo "Rejects by reason DIFFER from the simulator's ground truth:"
+  diff <(echo "$want") <(echo "$got") || true
+fi
 echo
 "$STACK" status || true

@@ -1,5 +1,6 @@
 #include "services/ingest/app.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 
@@ -14,7 +15,9 @@ void IngestApp::AddConfigKeys(config::Schema& schema) {
       .String("ingest.shows_topic", "crm.shows.v1", "The show registry topic (compacted)")
       .List("ingest.raw_topics", "crm.raw.ticketing.v1,crm.raw.scans.v1,crm.raw.imports.v1", "Raw JSON topics to consume")
       .String("ingest.consumer_group", "crm-ingest", "Consumer group of the raw-topic consumers")
-      .Int("ingest.max_batch", 1000, "Raw records handled per batch")
+      .Int("ingest.max_batch", 2000, "Raw records handled per batch")
+      .Int("ingest.workers", 2, "Threads that decode and normalize a raw batch in parallel")
+      .Int("ingest.batches_in_flight", 4, "Raw batches awaiting broker acks while the next is processed")
       .Int("ingest.stream_max_in_flight", 10000, "Unacknowledged events per gRPC stream before reading pauses")
       .Duration("ingest.registry_load_timeout", "30s", "How long start-up waits for the show registry")
       .Duration("kafka.enqueue_timeout", "5s", "How long a publish waits on a full producer queue")
@@ -75,21 +78,40 @@ void IngestApp::RegisterServices(service::ServiceHost& host) {
   host.AddGrpcService(show_service_.get());
 }
 
-absl::Status IngestApp::HandleRawBatch(const std::vector<kafka::Message>& batch) {
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t outstanding = batch.size();
-  absl::Status first_error;
-  for (const auto& record : batch) {
-    intake_->SubmitRaw(record, Intake::KindForTopic(record.topic), [&](absl::Status st) {
-      std::lock_guard lock(mu);
-      if (!st.ok() && first_error.ok()) first_error = st;
-      if (--outstanding == 0) cv.notify_all();
+void IngestApp::HandleRawBatch(const std::vector<kafka::Message>& batch, kafka::BatchDone done) {
+  // Completion is counted on the heap: the last delivery report (on the
+  // producer's thread) reports the batch, after this function has returned.
+  struct Progress {
+    std::mutex mu;
+    size_t outstanding;
+    absl::Status first_error;
+    kafka::BatchDone done;
+  };
+  auto progress = std::make_shared<Progress>();
+  progress->outstanding = batch.size();
+  progress->done = std::move(done);
+  auto on_done = [progress](absl::Status st) {
+    std::unique_lock lock(progress->mu);
+    if (!st.ok() && progress->first_error.ok()) progress->first_error = st;
+    if (--progress->outstanding == 0) {
+      absl::Status result = progress->first_error;
+      lock.unlock();
+      progress->done(result);
+    }
+  };
+  // One slice per worker, by raw partition: records of one partition (one
+  // device's uploads) are still published in their order.
+  const size_t n = workers_->size();
+  std::vector<std::function<void()>> tasks;
+  for (size_t w = 0; w < n; ++w) {
+    tasks.push_back([&, w] {
+      for (const auto& record : batch) {
+        if (static_cast<size_t>(record.partition) % n != w) continue;
+        intake_->SubmitRaw(record, Intake::KindForTopic(record.topic), on_done);
+      }
     });
   }
-  std::unique_lock lock(mu);
-  cv.wait(lock, [&] { return outstanding == 0; });
-  return first_error;
+  workers_->RunAll(std::move(tasks));
 }
 
 absl::Status IngestApp::StartConsuming() {
@@ -99,11 +121,16 @@ absl::Status IngestApp::StartConsuming() {
   copt.topics = config_.GetList("ingest.raw_topics");
   copt.client_id = "crm-ingest";
   copt.max_batch = static_cast<size_t>(config_.GetInt("ingest.max_batch"));
+  workers_ = std::make_unique<WorkerPool>(std::max<int>(1, static_cast<int>(config_.GetInt("ingest.workers"))));
   auto consumer = kafka::Consumer::Create(copt);
   if (!consumer.ok()) return consumer.status();
   consumer_ = std::move(*consumer);
   consumer_thread_ = std::thread([this] {
-    auto st = consumer_->Run([this](const std::vector<kafka::Message>& batch) { return HandleRawBatch(batch); });
+    auto st = consumer_->RunAsync(
+        [this](const std::vector<kafka::Message>& batch, kafka::BatchDone done) {
+          HandleRawBatch(batch, std::move(done));
+        },
+        static_cast<size_t>(config_.GetInt("ingest.batches_in_flight")));
     if (!st.ok()) log::Error("raw consumer stopped", {{"error", st.ToString()}});
   });
   return absl::OkStatus();

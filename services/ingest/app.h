@@ -14,6 +14,7 @@
 #include "common/service/service_host.h"
 #include "common/shows/registry.h"
 #include "common/util/clock.h"
+#include "common/util/worker_pool.h"
 #include "services/ingest/grpc_services.h"
 #include "services/ingest/intake.h"
 
@@ -36,9 +37,10 @@ class IngestApp {
   // Stops following the registry and flushes the producer.
   void Shutdown();
 
-  // The raw-topic batch handler: returns once every record's outputs are
-  // acknowledged by the broker (then the consumer commits).
-  absl::Status HandleRawBatch(const std::vector<kafka::Message>& batch);
+  // The raw-topic batch handler: decodes and normalizes the batch on the
+  // worker pool, publishes, and calls `done` once every output is
+  // acknowledged by the broker (the consumer then commits, in order).
+  void HandleRawBatch(const std::vector<kafka::Message>& batch, kafka::BatchDone done);
 
  private:
   const config::Config& config_;
@@ -50,6 +52,7 @@ class IngestApp {
   std::unique_ptr<ShowServiceImpl> show_service_;
   std::unique_ptr<kafka::TopicReader> registry_reader_;
   std::thread registry_thread_;
+  std::unique_ptr<WorkerPool> workers_;  // decode/normalize raw batches on all cores
   std::unique_ptr<kafka::Consumer> consumer_;
   std::thread consumer_thread_;
 };

@@ -1,10 +1,10 @@
 // crm-loadgen: drives load into the services and measures what comes out.
 //
 //   Common flag: --events-per-person N (default 5; 1 = every event a new person).
-//   crm-loadgen ingest-grpc --addr HOST:PORT [--events 200000] [--streams 4] [--batch 100]
+//   crm-loadgen ingest-grpc --addr HOST:PORT [--events 200000] [--streams 4] [--batch 100] [--rate EVENTS_PER_S]
 //       Publish streams to IngestService; throughput and per-event
 //       acknowledgement latency (send -> ack after the broker's ack).
-//   crm-loadgen ingest-raw --brokers LIST --addr HOST:PORT [--seconds 20] [--topic crm.raw.ticketing.v1]
+//   crm-loadgen ingest-raw --brokers LIST --addr HOST:PORT [--seconds 20] [--rate RECORDS_PER_S] [--topic crm.raw.ticketing.v1]
 //       Produces raw JSON records as fast as the bus takes them while reading
 //       crm.events.v1; throughput of normalized events coming out of ingest
 //       and end-to-end latency (raw record produced -> event on crm.events.v1).
@@ -43,7 +43,7 @@ int64_t WallMs() {
 
 [[noreturn]] void Usage() {
   std::fprintf(stderr,
-               "usage:\n  crm-loadgen ingest-grpc --addr HOST:PORT [--events 200000] [--streams 4] [--batch 100]\n"
+               "usage:\n  crm-loadgen ingest-grpc --addr HOST:PORT [--events 200000] [--streams 4] [--batch 100] [--rate N]\n"
                "  crm-loadgen ingest-raw --brokers LIST --addr HOST:PORT [--seconds 20] [--topic crm.raw.ticketing.v1]\n");
   std::exit(2);
 }
@@ -125,6 +125,8 @@ int IngestGrpc(const Args& args) {
   const int64_t events = std::atoll(Arg(args, "events", "200000").c_str());
   const int streams = std::atoi(Arg(args, "streams", "4").c_str());
   const int batch = std::atoi(Arg(args, "batch", "100").c_str());
+  // Offered load in events/s over all streams; 0 = as fast as acks allow.
+  const double rate = std::atof(Arg(args, "rate", "0").c_str());
   auto channel = crm::grpcutil::MakeChannel(addr);
   std::mutex mu;
   std::vector<double> latencies_ms;
@@ -164,7 +166,15 @@ int IngestGrpc(const Args& args) {
         std::lock_guard l(mu);
         latencies_ms.insert(latencies_ms.end(), local.begin(), local.end());
       });
+      auto next = Clock::now();
+      const auto gap = rate > 0 ? std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(batch * streams / rate))
+                                : Clock::duration::zero();
       for (auto& req : prepared[s]) {
+        if (rate > 0) {
+          std::this_thread::sleep_until(next);
+          next += gap;
+        }
         {
           std::lock_guard l(sent_mu);
           sent.insert(sent.end(), req.events_size(), Clock::now());
@@ -180,8 +190,8 @@ int IngestGrpc(const Args& args) {
   for (auto& t : threads) t.join();
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   std::sort(latencies_ms.begin(), latencies_ms.end());
-  std::printf("ingest-grpc: %lld events, %d streams x batches of %d: %.0f events/s (%.2f s), accepted %lld, other %lld\n",
-              static_cast<long long>(events), streams, batch, accepted.load() / secs, secs,
+  std::printf("ingest-grpc: %lld events, %d streams x batches of %d, offered %s: %.0f events/s (%.2f s), accepted %lld, other %lld\n",
+              static_cast<long long>(events), streams, batch, rate > 0 ? (std::to_string(static_cast<long>(rate)) + "/s").c_str() : "max", accepted.load() / secs, secs,
               static_cast<long long>(accepted.load()), static_cast<long long>(other.load()));
   std::printf("ingest-grpc: ack latency p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", Pct(latencies_ms, 0.50),
               Pct(latencies_ms, 0.99), latencies_ms.empty() ? 0.0 : latencies_ms.back());
@@ -194,6 +204,9 @@ int IngestRaw(const Args& args) {
   if (brokers.empty() || addr.empty() || !RegisterShow(addr)) Usage();
   const double seconds = std::atof(Arg(args, "seconds", "20").c_str());
   const std::string topic = Arg(args, "topic", "crm.raw.ticketing.v1");
+  // Offered raw records/s; 0 = as fast as the bus takes them (which can
+  // outrun ingest and the dev broker's per-partition retention).
+  const double rate = std::atof(Arg(args, "rate", "0").c_str());
   auto producer = crm::kafka::Producer::Create({.brokers = brokers, .client_id = "loadgen"});
   if (!producer.ok()) {
     std::fprintf(stderr, "%s\n", producer.status().ToString().c_str());
@@ -236,6 +249,10 @@ int IngestRaw(const Args& args) {
   auto stop_at = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   char buf[1024];
   while (Clock::now() < stop_at) {
+    if (rate > 0) {
+      auto due = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(produced / rate));
+      if (due > Clock::now()) std::this_thread::sleep_until(due);
+    }
     int64_t i = produced;
     int64_t person = i / g_epp;
     int n = std::snprintf(
