@@ -4,7 +4,9 @@
 // i.e. before the consumer may commit. The test SIGKILLs this process and
 // compares the log with the group's committed offsets.
 //
-// usage: kafka_consumer_worker BROKERS TOPIC GROUP LOGFILE [BATCH_DELAY_MS]
+// usage: kafka_consumer_worker BROKERS TOPIC GROUP LOGFILE [BATCH_DELAY_MS] [async]
+// With "async", batches run pipelined (RunAsync, 4 in flight) and finish in
+// random order, each on a thread of its own.
 
 #include <fcntl.h>
 #include <signal.h>
@@ -15,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <atomic>
 #include <thread>
 
 #include "common/kafka/consumer.h"
@@ -51,6 +54,28 @@ int main(int argc, char** argv) {
   }
   g_consumer = consumer->get();
   std::signal(SIGTERM, OnTerm);
+  bool async = argc > 6 && std::string(argv[6]) == "async";
+  auto write_batch = [fd](const std::vector<crm::kafka::Message>& batch) {
+    std::string lines;
+    for (const auto& m : batch) lines += std::to_string(m.partition) + " " + std::to_string(m.offset) + "\n";
+    return ::write(fd, lines.data(), lines.size()) == static_cast<ssize_t>(lines.size());
+  };
+  if (async) {
+    std::atomic<uint64_t> seed{12345};
+    auto st = (*consumer)->RunAsync(
+        [&](const std::vector<crm::kafka::Message>& batch, crm::kafka::BatchDone done) {
+          uint64_t x = seed.fetch_add(0x9E3779B97F4A7C15ull);
+          int ms = static_cast<int>((x >> 17) % static_cast<uint64_t>(2 * delay_ms + 1));
+          std::thread([batch, done, ms, &write_batch] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+            bool ok = write_batch(batch);
+            done(ok ? absl::OkStatus() : absl::UnavailableError("short write"));
+          }).detach();
+        },
+        4);
+    ::close(fd);
+    return st.ok() ? 0 : 1;
+  }
   auto st = (*consumer)->Run([&](const std::vector<crm::kafka::Message>& batch) -> absl::Status {
     // The work takes a while; its effect (the log lines) is complete only
     // when the handler returns, as with any real handler.

@@ -212,8 +212,11 @@ size_t CountHandled(const std::map<int32_t, std::set<int64_t>>& h) {
   return n;
 }
 
-TEST_F(KafkaIntegration, HundredThousandMessagesSurviveAConsumerKilledHalfWay) {
+class KafkaCrash : public KafkaIntegration, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(KafkaCrash, HundredThousandMessagesSurviveAConsumerKilledHalfWay) {
   constexpr int kCount = 100'000;
+  const bool async = GetParam();
   const std::string topic = "t.crash", group = "g.crash";
   std::map<int32_t, int64_t> produced;  // partition -> message count
   {
@@ -235,7 +238,9 @@ TEST_F(KafkaIntegration, HundredThousandMessagesSurviveAConsumerKilledHalfWay) {
   std::string log = dir + "/handled.log";
   auto start_worker = [&] {
     auto w = std::make_unique<crm::testing::Subprocess>();
-    EXPECT_TRUE(w->Start({CRM_KAFKA_WORKER_PATH, broker_.bootstrap_servers(), topic, group, log, "20"}).ok());
+    EXPECT_TRUE(w->Start({CRM_KAFKA_WORKER_PATH, broker_.bootstrap_servers(), topic, group, log, "20",
+                          async ? "async" : "sync"})
+                    .ok());
     return w;
   };
 
@@ -273,6 +278,10 @@ TEST_F(KafkaIntegration, HundredThousandMessagesSurviveAConsumerKilledHalfWay) {
   }
   crm::testing::RemoveTree(dir);
 }
+
+// Sync: Run(). Pipelined: RunAsync() with batches finishing out of order.
+INSTANTIATE_TEST_SUITE_P(Modes, KafkaCrash, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Pipelined" : "Sync"; });
 
 }  // namespace
 }  // namespace crm::kafka
