@@ -1,5 +1,7 @@
 #include "common/log/log.h"
 
+#include "common/util/json_escape.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -29,7 +31,7 @@ void AppendTimestamp(std::string& out) {
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[40];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
   out += buf;
@@ -61,25 +63,7 @@ bool ParseLevel(std::string_view text, Level* out) {
 
 bool Enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
 
-void AppendJsonEscaped(std::string& out, std::string_view s) {
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-}
+void AppendJsonEscaped(std::string& out, std::string_view s) { crm::AppendJsonEscaped(out, s); }
 
 void Write(Level level, std::string_view msg, Fields fields) {
   if (!Enabled(level)) return;

@@ -1,5 +1,7 @@
 #include "tools/simulate/json.h"
 
+#include "common/util/json_escape.h"
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -53,28 +55,8 @@ Json& Json::Push(Json value) {
 }
 
 void AppendJsonString(std::string& out, std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 15]);
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
+  AppendJsonEscaped(out, s);
   out.push_back('"');
 }
 

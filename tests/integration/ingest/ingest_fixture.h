@@ -7,7 +7,9 @@
 
 #include <chrono>
 #include <fstream>
+#include <algorithm>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -33,7 +35,7 @@ inline std::string IsoDate(int64_t days_since_epoch) {
   unsigned mp = (5 * doy + 2) / 153;
   unsigned d = doy - (153 * mp + 2) / 5 + 1;
   unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  char buf[16];
+  char buf[32];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", y + (m <= 2), m, d);
   return buf;
 }
@@ -111,6 +113,30 @@ class IngestFixture : public ::testing::Test {
     crm::testing::WaitFor(done, timeout, 20ms);
     r->Stop();
     t.join();
+  }
+
+  // Ids of `acked` that are not on crm.events.v1 after reading it (until all
+  // are found or `timeout` passes).
+  std::vector<std::string> MissingFromEvents(const std::set<std::string>& acked, std::chrono::milliseconds timeout) {
+    std::set<std::string> on_topic;
+    std::mutex mu;
+    ReadTopic(
+        "crm.events.v1",
+        [&](const kafka::Message& m) {
+          crm::v1::Event ev;
+          ev.ParseFromString(m.value);
+          std::lock_guard l(mu);
+          on_topic.insert(ev.event_id());
+        },
+        [&] {
+          std::lock_guard l(mu);
+          return std::includes(on_topic.begin(), on_topic.end(), acked.begin(), acked.end());
+        },
+        timeout);
+    std::lock_guard l(mu);
+    std::vector<std::string> missing;
+    std::set_difference(acked.begin(), acked.end(), on_topic.begin(), on_topic.end(), std::back_inserter(missing));
+    return missing;
   }
 
   crm::testing::DevBroker broker_;

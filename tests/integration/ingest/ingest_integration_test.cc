@@ -253,25 +253,7 @@ TEST_F(IngestFixture, EverythingAcknowledgedSurvivesIngestKilledMidStream) {
   }
   ASSERT_GE(acked.size(), 3000u);
   ASSERT_LT(acked.size(), 50'000u) << "the kill came too late to test anything";
-
-  std::set<std::string> on_topic;
-  std::mutex mu;
-  ReadTopic(
-      "crm.events.v1",
-      [&](const kafka::Message& m) {
-        crm::v1::Event ev;
-        ev.ParseFromString(m.value);
-        std::lock_guard l(mu);
-        on_topic.insert(ev.event_id());
-      },
-      [&] {
-        std::lock_guard l(mu);
-        return on_topic.size() >= acked.size() &&
-               std::includes(on_topic.begin(), on_topic.end(), acked.begin(), acked.end());
-      },
-      60s);
-  std::vector<std::string> lost;
-  std::set_difference(acked.begin(), acked.end(), on_topic.begin(), on_topic.end(), std::back_inserter(lost));
+  auto lost = MissingFromEvents(acked, 60s);
   EXPECT_TRUE(lost.empty()) << lost.size() << " acknowledged events are not on crm.events.v1, e.g. " << lost.front();
 }
 
@@ -298,25 +280,8 @@ TEST_F(IngestFixture, BrokerDownForTenSecondsSlowsCallersButLosesNothingAcknowle
   // they were told to retry; no event was acknowledged before it was stored.
   EXPECT_TRUE(max_ack_ms >= 5000 || retry > 0) << "max ack latency " << max_ack_ms << " ms, retries " << retry;
   EXPECT_EQ(static_cast<int>(acked.size()) + retry, kCount) << "every event got an answer";
-
-  std::set<std::string> on_topic;
-  std::mutex mu;
-  ReadTopic(
-      "crm.events.v1",
-      [&](const kafka::Message& m) {
-        crm::v1::Event ev;
-        ev.ParseFromString(m.value);
-        std::lock_guard l(mu);
-        on_topic.insert(ev.event_id());
-      },
-      [&] {
-        std::lock_guard l(mu);
-        return std::includes(on_topic.begin(), on_topic.end(), acked.begin(), acked.end());
-      },
-      60s);
-  std::vector<std::string> lost;
-  std::set_difference(acked.begin(), acked.end(), on_topic.begin(), on_topic.end(), std::back_inserter(lost));
-  EXPECT_TRUE(lost.empty()) << lost.size() << " acknowledged events missing";
+  auto lost = MissingFromEvents(acked, 60s);
+  EXPECT_TRUE(lost.empty()) << lost.size() << " acknowledged events missing, e.g. " << lost.front();
 }
 
 }  // namespace
