@@ -276,7 +276,9 @@ int IngestRaw(const Args& args) {
     ++produced;
   }
   double produce_secs = std::chrono::duration<double>(Clock::now() - t0).count();
-  (*producer)->Flush(std::chrono::seconds(60));
+  if (auto st = (*producer)->Flush(std::chrono::seconds(60)); !st.ok()) {
+    std::fprintf(stderr, "flush: %s\n", st.ToString().c_str());
+  }
   // Wait for ingest to catch up (or give up 60 s after producing stopped).
   auto give_up = Clock::now() + std::chrono::seconds(60);
   while (out.load() < produced && Clock::now() < give_up) std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -126,7 +126,7 @@ TEST_F(KafkaIntegration, FailedHandlerIsRetriedAndNothingIsCommittedBeforeSucces
   std::atomic<bool> committed_early{false};
   std::string brokers = broker_.bootstrap_servers();
   std::thread runner([&] {
-    (*consumer)->Run([&](const std::vector<Message>& batch) -> absl::Status {
+    (void)(*consumer)->Run([&](const std::vector<Message>& batch) -> absl::Status {
       if (attempts++ < 3) {
         // While failing, the group must have committed nothing.
         auto c = FetchCommittedOffsets(brokers, "g.retry", "t.retry", 5s);
@@ -172,7 +172,7 @@ TEST_F(KafkaIntegration, TwoMembersOfAGroupShareThePartitions) {
   }
   for (int m = 0; m < 2; ++m) {
     threads.emplace_back([&, m] {
-      consumers[m]->Run([&, m](const std::vector<Message>& batch) {
+      (void)consumers[m]->Run([&, m](const std::vector<Message>& batch) {
         std::lock_guard l(mu);
         for (auto& msg : batch) seen.insert(msg.value);
         by_member[m] += static_cast<int>(batch.size());

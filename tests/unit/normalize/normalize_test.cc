@@ -94,7 +94,9 @@ TEST(Email, RejectsBadSyntax) {
                           "张伟@example.com"}) {
     auto got = NormalizeEmail(bad);
     EXPECT_FALSE(got.ok()) << bad << " -> " << (got.ok() ? *got : "");
-    if (!got.ok()) EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
+    if (!got.ok()) {
+      EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
+    }
   }
 }
 
