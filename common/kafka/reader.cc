@@ -8,7 +8,7 @@ namespace crm::kafka {
 
 absl::StatusOr<std::unique_ptr<TopicReader>> TopicReader::Create(const std::string& brokers, const std::string& topic,
                                                                  const std::string& client_id,
-                                                                 std::chrono::milliseconds timeout) {
+                                                                 std::chrono::milliseconds timeout, Start start) {
   auto partitions = PartitionCount(brokers, topic, timeout);
   if (!partitions.ok()) return partitions.status();
   std::unique_ptr<TopicReader> r(new TopicReader());
@@ -19,7 +19,10 @@ absl::StatusOr<std::unique_ptr<TopicReader>> TopicReader::Create(const std::stri
                                     {"client.id", client_id},
                                     {"group.id", client_id + "-reader-unused"},
                                     {"enable.auto.commit", "false"},
-                                    {"enable.partition.eof", "false"}},
+                                    {"enable.partition.eof", "false"},
+                                    // If retention removes records ahead of the reader, continue at
+                                    // the oldest retained one, never skip to the end.
+                                    {"auto.offset.reset", "earliest"}},
                                    &error);
   if (!conf) return absl::InvalidArgumentError(error);
   InstallLogger(conf);
@@ -38,8 +41,11 @@ absl::StatusOr<std::unique_ptr<TopicReader>> TopicReader::Create(const std::stri
       rd_kafka_topic_partition_list_destroy(list);
       return ErrorToStatus(err, StrCat("watermarks of ", topic));
     }
-    if (high > low) r->start_high_[p] = high;
-    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    if (high > low && start == Start::kBeginning) r->start_high_[p] = high;
+    // kEnd starts at the high watermark just read, so nothing written after
+    // Create returns can be missed.
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset =
+        start == Start::kBeginning ? RD_KAFKA_OFFSET_BEGINNING : high;
   }
   auto err = rd_kafka_assign(r->rk_, list);
   rd_kafka_topic_partition_list_destroy(list);

@@ -20,9 +20,13 @@ namespace crm::kafka {
 
 class TopicReader {
  public:
+  enum class Start { kBeginning, kEnd };
+  // kBeginning: every retained record (how registries load). kEnd: only
+  // records written after the reader started (caught up at once).
   static absl::StatusOr<std::unique_ptr<TopicReader>> Create(const std::string& brokers, const std::string& topic,
                                                              const std::string& client_id,
-                                                             std::chrono::milliseconds timeout);
+                                                             std::chrono::milliseconds timeout,
+                                                             Start start = Start::kBeginning);
   ~TopicReader();
 
   // Calls `on_message` for every record until Stop(); on the calling thread.

@@ -212,9 +212,9 @@ int IngestRaw(const Args& args) {
     std::fprintf(stderr, "%s\n", producer.status().ToString().c_str());
     return 1;
   }
-  // Read crm.events.v1 from its current end... TopicReader starts at the
-  // beginning, so remember how many loadgen events existed already.
-  auto reader = crm::kafka::TopicReader::Create(brokers, "crm.events.v1", "loadgen", std::chrono::seconds(10));
+  // Only events written from now on matter.
+  auto reader = crm::kafka::TopicReader::Create(brokers, "crm.events.v1", "loadgen", std::chrono::seconds(10),
+                                                crm::kafka::TopicReader::Start::kEnd);
   if (!reader.ok()) {
     std::fprintf(stderr, "%s\n", reader.status().ToString().c_str());
     return 1;
