@@ -3,8 +3,8 @@
 #include <phonenumbers/phonenumberutil.h>
 
 #include <cctype>
-#include <unordered_map>
 
+#include "common/normalize/memo.h"
 #include "common/normalize/text.h"
 #include "common/util/strings.h"
 
@@ -77,12 +77,9 @@ absl::StatusOr<std::string> ParsePhone(std::string_view raw, std::string_view de
 absl::StatusOr<std::string> NormalizePhone(std::string_view raw, std::string_view default_region) {
   // libphonenumber's regular expressions are the costliest step of ingest;
   // a person's phone repeats across their registration, check-ins and
-  // surveys, so results are memoized per thread (bounded).
-  thread_local std::unordered_map<std::string, absl::StatusOr<std::string>> cache;
-  std::string key = StrCat(default_region, "|", raw);
-  if (auto it = cache.find(key); it != cache.end()) return it->second;
-  if (cache.size() >= 200'000) cache.clear();
-  return cache.emplace(std::move(key), ParsePhone(raw, default_region)).first->second;
+  // surveys (on any thread), so results are memoized for all threads.
+  static SharedMemo<absl::StatusOr<std::string>> memo;
+  return memo.Get(StrCat(default_region, "|", raw), [&] { return ParsePhone(raw, default_region); });
 }
 
 namespace {

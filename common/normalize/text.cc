@@ -1,5 +1,7 @@
 #include "common/normalize/text.h"
 
+#include "common/normalize/memo.h"
+
 #include <unicode/normalizer2.h>
 #include <unicode/translit.h>
 #include <unicode/unistr.h>
@@ -7,7 +9,6 @@
 
 #include <array>
 #include <memory>
-#include <unordered_map>
 #include <vector>
 
 namespace crm::normalize {
@@ -42,23 +43,6 @@ const Translit& SimplifyTranslit() {
   thread_local Translit t("Traditional-Simplified");
   return t;
 }
-
-// Names repeat a lot within a show (the same person registers, checks in and
-// is scanned many times); transliteration is the costly step, so memoize it.
-class KeyCache {
- public:
-  template <typename Fn>
-  const std::string& Get(std::string_view in, Fn&& compute) {
-    auto it = map_.find(std::string(in));
-    if (it != map_.end()) return it->second;
-    if (map_.size() >= kMaxEntries) map_.clear();
-    return map_.emplace(std::string(in), compute()).first->second;
-  }
-
- private:
-  static constexpr size_t kMaxEntries = 200'000;
-  std::unordered_map<std::string, std::string> map_;
-};
 
 bool IsSpace(UChar32 c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x3000 || c == 0xA0; }
 
@@ -166,13 +150,15 @@ std::string CleanText(std::string_view s) {
 std::string ToSimplified(std::string_view s) { return SimplifyTranslit().Apply(std::string(s)); }
 
 std::string NameKey(std::string_view name) {
-  thread_local KeyCache cache;
-  return cache.Get(name, [&] { return Tokenize(NameTranslit().Apply(CleanText(name))); });
+  // Transliteration is the costly step and a person's name recurs across
+  // their events: memoized for all threads.
+  static SharedMemo<std::string> memo;
+  return memo.Get(name, [&] { return Tokenize(NameTranslit().Apply(CleanText(name))); });
 }
 
 std::string CompanyKey(std::string_view company) {
-  thread_local KeyCache cache;
-  return cache.Get(company, [&] {
+  static SharedMemo<std::string> memo;
+  return memo.Get(company, [&] {
     std::string s = Tokenize(DropParenthesized(ToSimplified(CleanText(company))));
     // Chinese legal forms and noise, longest first; stripped repeatedly
     // from the end ("集团股份有限公司" loses both parts).

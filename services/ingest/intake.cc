@@ -1,5 +1,6 @@
 #include "services/ingest/intake.h"
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -26,9 +27,18 @@ const char* KindLabel(crm::v1::SourceKind k) {
 }
 
 void CountAccepted(crm::v1::SourceKind kind) {
-  metrics::Registry::Default()
-      .GetCounter("crm_ingest_accepted_total", "Events accepted onto crm.events.v1", {{"source", KindLabel(kind)}})
-      .Inc();
+  // Looked up once per kind: the registry lookup takes a global lock.
+  static const auto counters = [] {
+    std::array<metrics::Counter*, crm::v1::SourceKind_ARRAYSIZE> out{};
+    for (int k = 0; k < crm::v1::SourceKind_ARRAYSIZE; ++k) {
+      out[k] = &metrics::Registry::Default().GetCounter(
+          "crm_ingest_accepted_total", "Events accepted onto crm.events.v1",
+          {{"source", KindLabel(static_cast<crm::v1::SourceKind>(k))}});
+    }
+    return out;
+  }();
+  int k = static_cast<int>(kind);
+  counters[k >= 0 && k < crm::v1::SourceKind_ARRAYSIZE ? k : 0]->Inc();
 }
 
 void CountRejected(const std::string& reason) {
