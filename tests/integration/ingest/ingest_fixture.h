@@ -61,6 +61,7 @@ class IngestFixture : public ::testing::Test {
   void StartIngest() {
     std::string endpoints = dir_ + "/ingest.endpoints";
     std::remove(endpoints.c_str());
+    grpc_.clear();
     ingest_ = std::make_unique<crm::testing::Subprocess>();
     ASSERT_TRUE(ingest_
                     ->Start({CRM_INGEST_PATH, "--endpoints-file", endpoints}, false,

@@ -286,3 +286,50 @@ TEST_F(IngestFixture, BrokerDownForTenSecondsSlowsCallersButLosesNothingAcknowle
 
 }  // namespace
 }  // namespace crm::ingest::testing
+
+namespace crm::ingest::testing {
+namespace {
+
+TEST_F(IngestFixture, ShowRegistryIsReloadedFromItsTopicAfterARestart) {
+  auto shows = crm::v1::ShowService::NewStub(channel_);
+  // Add an edition, then reject a bad one with the field named.
+  crm::v1::UpsertEditionRequest add;
+  add.set_show_id("test-expo");
+  add.mutable_edition()->set_edition_id("2027");
+  add.mutable_edition()->set_open_date("2027-04-20");
+  add.mutable_edition()->set_close_date("2027-04-24");
+  crm::v1::ShowSeries stored;
+  auto ctx = grpcutil::MakeContext(30s);
+  ASSERT_TRUE(shows->UpsertEdition(ctx.get(), add, &stored).ok());
+  EXPECT_EQ(stored.version(), 2u);
+  EXPECT_EQ(stored.editions_size(), 2);
+  add.mutable_edition()->set_close_date("2027-04-01");
+  auto bad_ctx = grpcutil::MakeContext(30s);
+  auto bad = shows->UpsertEdition(bad_ctx.get(), add, &stored);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(bad.error_message().find("close_date"), std::string::npos) << bad.error_message();
+
+  // Restart: the new process knows the show only from crm.shows.v1.
+  ingest_->Stop();
+  StartIngest();
+  shows = crm::v1::ShowService::NewStub(channel_);
+  crm::v1::GetSeriesRequest get;
+  get.set_show_id("test-expo");
+  crm::v1::ShowSeries loaded;
+  auto get_ctx = grpcutil::MakeContext(30s);
+  auto st = shows->GetSeries(get_ctx.get(), get, &loaded);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(loaded.version(), 2u);
+  EXPECT_EQ(loaded.editions_size(), 2);
+
+  auto ingest = crm::v1::IngestService::NewStub(channel_);
+  crm::v1::PublishBatchRequest req;
+  *req.add_events() = GrpcEvent(1, nullptr, NowMs());
+  crm::v1::PublishBatchResponse resp;
+  auto pub_ctx = grpcutil::MakeContext(30s);
+  ASSERT_TRUE(ingest->PublishBatch(pub_ctx.get(), req, &resp).ok());
+  EXPECT_EQ(resp.accepted(), 1u) << resp.results(0).message();
+}
+
+}  // namespace
+}  // namespace crm::ingest::testing
