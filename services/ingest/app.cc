@@ -22,7 +22,8 @@ void IngestApp::AddConfigKeys(config::Schema& schema) {
       .Duration("ingest.registry_load_timeout", "30s", "How long start-up waits for the show registry")
       .Duration("kafka.enqueue_timeout", "5s", "How long a publish waits on a full producer queue")
       .Duration("kafka.delivery_timeout", "30s", "How long the producer retries a message before failing it")
-      .Int("kafka.max_buffered_messages", 100000, "Producer queue bound (back-pressure beyond it)");
+      .Int("kafka.max_buffered_messages", 100000, "Producer queue bound (back-pressure beyond it)")
+      .Duration("kafka.linger", "5ms", "How long the producer waits to fill a batch");
 }
 
 IngestApp::~IngestApp() {
@@ -38,6 +39,7 @@ absl::Status IngestApp::Init() {
   popt.enqueue_timeout = config_.GetDuration("kafka.enqueue_timeout");
   popt.delivery_timeout = config_.GetDuration("kafka.delivery_timeout");
   popt.max_buffered_messages = config_.GetInt("kafka.max_buffered_messages");
+  popt.linger = config_.GetDuration("kafka.linger");
   auto producer = kafka::Producer::Create(popt);
   if (!producer.ok()) return producer.status();
   producer_ = std::move(*producer);
