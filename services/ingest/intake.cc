@@ -103,9 +103,16 @@ void Intake::SubmitEvent(crm::v1::Event event, const std::string& origin, uint64
   event.clear_received_at();
   event.clear_customer_id();
   event.mutable_identity()->clear_normalized();
+  // The serialized event is needed only as the hash input of the fallback id
+  // (no sender id, no device) and as a dead letter's payload.
   std::string content;
-  event.SerializeToString(&content);  // deterministic enough for one client's resends
-  std::string id = DeriveEventId(event, content);
+  auto serialized = [&]() -> const std::string& {
+    if (content.empty()) event.SerializeToString(&content);  // deterministic enough for one client's resends
+    return content;
+  };
+  bool hashed_id = event.event_id().empty() && event.source().device_id().empty();
+  const std::string sender_event_id = event.event_id();
+  std::string id = DeriveEventId(event, hashed_id ? std::string_view(serialized()) : std::string_view());
   event.set_event_id(id);
   result.set_event_id(id);
 
@@ -117,6 +124,15 @@ void Intake::SubmitEvent(crm::v1::Event event, const std::string& origin, uint64
     result.set_field_path(problem->field_path);
     result.set_message(problem->message);
     crm::v1::DeadLetter dl;
+    // As received: the rules only set event_id, received_at and the
+    // normalized identity (gRPC times are already UTC), so undo those.
+    if (content.empty()) {
+      crm::v1::Event original = event;
+      original.set_event_id(sender_event_id);
+      original.clear_received_at();
+      original.mutable_identity()->clear_normalized();
+      original.SerializeToString(&content);
+    }
     dl.set_original_payload(content);
     dl.set_source(origin);
     dl.set_reason_code(problem->code);

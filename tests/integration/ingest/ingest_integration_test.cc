@@ -178,6 +178,14 @@ TEST_F(IngestFixture, TenThousandMixedEventsOverGrpcAndRawTopicsAllAccountedFor)
         ASSERT_TRUE(dl.ParseFromString(m.value));
         EXPECT_FALSE(dl.original_payload().empty());
         EXPECT_FALSE(dl.message().empty());
+        if (dl.source().rfind("grpc:", 0) == 0) {
+          // The event as the client sent it: its own id, nothing normalized.
+          crm::v1::Event original;
+          EXPECT_TRUE(original.ParseFromString(dl.original_payload()));
+          EXPECT_EQ(original.event_id().rfind("g", 0), 0u) << original.event_id();
+          EXPECT_FALSE(original.identity().has_normalized());
+          EXPECT_FALSE(original.has_received_at());
+        }
         std::lock_guard l(mu);
         got_rejects[dl.reason_code()]++;
         dead++;
