@@ -25,4 +25,8 @@ std::string EmailKey(std::string_view normalized_email);
 // not parse or are not valid for their region are INVALID_ARGUMENT.
 absl::StatusOr<std::string> NormalizePhone(std::string_view raw, std::string_view default_region);
 
+// NormalizePhone without any shortcut or memo: libphonenumber alone. The
+// reference the fast paths are tested against.
+absl::StatusOr<std::string> NormalizePhoneReference(std::string_view raw, std::string_view default_region);
+
 }  // namespace crm::normalize

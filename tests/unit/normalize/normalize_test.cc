@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "common/normalize/contact.h"
 #include "common/normalize/text.h"
 #include "common/normalize/time.h"
@@ -175,6 +177,57 @@ TEST(Time, IsoDates) {
   EXPECT_EQ(*ParseIsoDateDays("1970-01-02"), 1);
   EXPECT_EQ(*ParseIsoDateDays("2000-03-01") - *ParseIsoDateDays("2000-02-28"), 2);  // leap year
   EXPECT_FALSE(ParseIsoDateDays("2026-02-29").ok());
+}
+
+}  // namespace
+}  // namespace crm::normalize
+
+namespace crm::normalize {
+namespace {
+
+// The mainland-mobile fast path must agree with libphonenumber exactly:
+// random 11-digit numbers starting with 1 (valid and invalid prefixes), in
+// the formats people write them, compared with the reference.
+TEST(Phone, FastPathAgreesWithLibphonenumber) {
+  uint64_t x = 0x2545F4914F6CDD1DULL;
+  auto next = [&] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  // 400 prefixes x ~75 numbers each: every prefix's verdict is reused by
+  // later numbers, which is what the fast path's memo relies on.
+  std::vector<std::string> prefixes;
+  for (int p = 0; p < 400; ++p) {
+    std::string pre = "1";
+    for (int k = 0; k < 6; ++k) pre += static_cast<char>('0' + next() % 10);
+    prefixes.push_back(pre);
+  }
+  int valid = 0, invalid = 0;
+  for (int i = 0; i < 30000; ++i) {
+    std::string d = prefixes[next() % prefixes.size()];
+    for (int k = 0; k < 4; ++k) d += static_cast<char>('0' + next() % 10);
+    std::string formats[] = {d,
+                             "+86 " + d.substr(0, 3) + " " + d.substr(3, 4) + " " + d.substr(7),
+                             "0086-" + d.substr(0, 3) + "-" + d.substr(3, 4) + "-" + d.substr(7),
+                             "(" + d.substr(0, 3) + ") " + d.substr(3)};
+    const auto& f = formats[next() % 4];
+    auto fast = NormalizePhone(f, "CN");
+    auto ref = NormalizePhoneReference(f, "CN");
+    ASSERT_EQ(fast.ok(), ref.ok()) << f;
+    if (fast.ok()) {
+      ASSERT_EQ(*fast, *ref) << f;
+      ++valid;
+    } else {
+      ++invalid;
+    }
+  }
+  // Both outcomes must have been exercised for the comparison to mean anything.
+  EXPECT_GT(valid, 1000);
+  EXPECT_GT(invalid, 1000);
+  // Outside CN a bare 11-digit number is not a mainland mobile.
+  EXPECT_EQ(NormalizePhone("13812345678", "DE").ok(), NormalizePhoneReference("13812345678", "DE").ok());
 }
 
 }  // namespace
