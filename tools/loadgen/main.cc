@@ -27,6 +27,7 @@
 #include "common/grpc/client.h"
 #include "common/kafka/producer.h"
 #include "common/kafka/reader.h"
+#include "common/normalize/contact.h"
 #include "crm/v1/event.pb.h"
 #include "crm/v1/ingest.grpc.pb.h"
 #include "crm/v1/shows.grpc.pb.h"
@@ -60,8 +61,46 @@ double Pct(const std::vector<double>& sorted, double p) {
   return sorted[i];
 }
 
+// 20,000 valid mainland mobile blocks (7-digit prefixes, checked with
+// libphonenumber at start-up); a person's number is in one of them chosen by
+// a hash, so the phone normalizer's prefix memo is not flattered by a tiny
+// prefix pool (a show's visitors come from many cities and carriers).
+const std::vector<std::string>& PhonePrefixes() {
+  static const std::vector<std::string> pool = [] {
+    std::vector<std::string> out;
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    while (out.size() < 20000) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      char pre[8];
+      std::snprintf(pre, sizeof pre, "1%d%05d", 3 + static_cast<int>(x % 7), static_cast<int>((x >> 8) % 100000));
+      if (crm::normalize::NormalizePhoneReference(std::string(pre) + "0000", "CN").ok()) out.push_back(pre);
+    }
+    return out;
+  }();
+  return pool;
+}
+
+std::string PersonPhone(int64_t person) {
+  uint64_t h = static_cast<uint64_t>(person) * 0x9E3779B97F4A7C15ull;
+  h ^= h >> 29;
+  const auto& pre = PhonePrefixes()[h % PhonePrefixes().size()];
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3s %.4s%04d", pre.c_str(), pre.c_str() + 3, static_cast<int>(person % 10000));
+  return buf;
+}
+
 const char* kSurnames[] = {"张", "王", "李", "赵", "陈", "刘", "杨", "黄", "周", "吴"};
-const char* kGiven[] = {"伟", "芳", "娜", "敏", "静", "磊", "军", "洋", "勇", "杰", "涛", "明"};
+const char* kGiven2[] = {"华", "平", "刚", "桂", "英", "飞", "玲", "辉", "鹏", "鑫", "晨", "宇", "浩", "俊",
+                         "凯", "欣", "文", "斌", "婷", "雪", "琳", "倩", "丹", "红", "建", "国", "东", "海",
+                         "波", "春", "林", "峰", "云", "龙", "霞", "秀", "超", "兰", "梅", "亮"};
+
+// 16,000 distinct names (surname + two given characters, chosen by a hash
+// of the person), so the name-key memo is not flattered by a tiny name pool.
+std::string PersonName(int64_t person) {
+  uint64_t h = static_cast<uint64_t>(person) * 0xD1B54A32D192ED03ull;
+  h ^= h >> 31;
+  return std::string(kSurnames[h % 10]) + kGiven2[(h >> 8) % 40] + kGiven2[(h >> 16) % 40];
+}
 
 // Each person contributes `epp` events (a visitor registers, checks in, is
 // scanned...): identity fields repeat as they do at a real show.
@@ -77,13 +116,10 @@ crm::v1::Event MakeEvent(int64_t i, int64_t now_ms) {
   ev.mutable_occurred_at()->set_seconds(now_ms / 1000 - 60);
   ev.set_customer_type(crm::v1::CUSTOMER_TYPE_PROFESSIONAL_VISITOR);
   auto* id = ev.mutable_identity();
-  id->set_full_name(std::string(kSurnames[person % 10]) + kGiven[(person / 10) % 12]);
+  id->set_full_name(PersonName(person));
   id->set_company(person % 3 ? "上海华东汽车零部件有限公司" : "ACME Co., Ltd.");
   id->set_email("visitor" + std::to_string(person) + "@Example.com");
-  char phone[32];
-  std::snprintf(phone, sizeof phone, "139 %04lld %04lld", static_cast<long long>((person / 10000) % 10000),
-                static_cast<long long>(person % 10000));
-  id->set_phone(phone);
+  id->set_phone(PersonPhone(person));
   id->set_city("上海");
   ev.mutable_ticket_registration()->set_ticket_id("T" + std::to_string(i));
   return ev;
@@ -258,13 +294,12 @@ int IngestRaw(const Args& args) {
     int n = std::snprintf(
         buf, sizeof buf,
         "{\"source\":{\"system\":\"loadgen-raw\"},\"event_id\":\"%s-%lld\",\"show_id\":\"load-expo\",\"edition_id\":\"1\","
-        "\"occurred_at\":%lld,\"customer_type\":\"professional_visitor\",\"person\":{\"full_name\":\"%s%s\","
-        "\"company\":\"上海华东汽车零部件有限公司\",\"email\":\"visitor%lld@Example.com\",\"phone\":\"139 %04lld %04lld\","
+        "\"occurred_at\":%lld,\"customer_type\":\"professional_visitor\",\"person\":{\"full_name\":\"%s\","
+        "\"company\":\"上海华东汽车零部件有限公司\",\"email\":\"visitor%lld@Example.com\",\"phone\":\"%s\","
         "\"city\":\"上海\"},\"attributes\":{\"lg_run\":\"%s\",\"lg_sent_ms\":\"%lld\"},"
         "\"ticket_registration\":{\"ticket_id\":\"T%lld\"}}",
-        run.c_str(), static_cast<long long>(i), static_cast<long long>(WallMs() - 60'000), kSurnames[person % 10],
-        kGiven[(person / 10) % 12], static_cast<long long>(person), static_cast<long long>((person / 10000) % 10000),
-        static_cast<long long>(person % 10000), run.c_str(), static_cast<long long>(WallMs()), static_cast<long long>(i));
+        run.c_str(), static_cast<long long>(i), static_cast<long long>(WallMs() - 60'000), PersonName(person).c_str(),
+        static_cast<long long>(person), PersonPhone(person).c_str(), run.c_str(), static_cast<long long>(WallMs()), static_cast<long long>(i));
     auto st = (*producer)->Publish(topic, std::to_string(i % 64), std::string_view(buf, n),
                                    [&](const crm::kafka::Delivery& d) {
                                      if (!d.status.ok()) failed++;
@@ -316,6 +351,7 @@ int main(int argc, char** argv) {
     args[k.substr(2)] = argv[i + 1];
   }
   std::string cmd = argv[1];
+  PhonePrefixes();  // built before any clock starts
   g_epp = std::max<int64_t>(1, std::atoll(Arg(args, "events-per-person", "5").c_str()));
   if (cmd == "ingest-grpc") return IngestGrpc(args);
   if (cmd == "ingest-raw") return IngestRaw(args);
