@@ -11,6 +11,7 @@
 #include "common/normalize/contact.h"
 #include "common/normalize/text.h"
 #include "common/normalize/time.h"
+#include "common/util/proto_time.h"
 #include "common/util/strings.h"
 
 namespace crm::ingest {
@@ -289,12 +290,11 @@ std::optional<Problem> ValidateAndNormalize(crm::v1::Event& ev, const EventConte
     auto utc = normalize::LocalToUtc(*ctx.local_occurred_ms, series->series.time_zone());
     if (!utc.ok()) return Make("INVALID_TIME", "occurred_at", ToStdString(utc.status().message()));
     occurred_ms = *utc;
-    ev.mutable_occurred_at()->set_seconds(occurred_ms / 1000 - (occurred_ms % 1000 < 0 ? 1 : 0));
-    ev.mutable_occurred_at()->set_nanos(static_cast<int32_t>(((occurred_ms % 1000) + 1000) % 1000 * 1'000'000));
+    SetTimestampMillis(ev.mutable_occurred_at(), occurred_ms);
   } else if (!ctx.occurred_at_present || !ev.has_occurred_at()) {
     return Missing("occurred_at");
   } else {
-    occurred_ms = ev.occurred_at().seconds() * 1000 + ev.occurred_at().nanos() / 1'000'000;
+    occurred_ms = TimestampMillis(ev.occurred_at());
   }
   int64_t now = clock.NowMillis();
   if (occurred_ms > now + kFutureSlackMs) {
@@ -304,8 +304,7 @@ std::optional<Problem> ValidateAndNormalize(crm::v1::Event& ev, const EventConte
     return Make("TIME_BEFORE_SERIES", "occurred_at",
                 StrCat("occurred_at is before show '", ev.show_id(), "' accepted its first registrations"));
   }
-  ev.mutable_received_at()->set_seconds(now / 1000);
-  ev.mutable_received_at()->set_nanos(static_cast<int32_t>(now % 1000 * 1'000'000));
+  SetTimestampMillis(ev.mutable_received_at(), now);
 
   if (auto p = NormalizeIdentity(*ev.mutable_identity(), series->series.country())) return p;
   return std::nullopt;

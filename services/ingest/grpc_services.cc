@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/grpc/server.h"
+#include "common/util/proto_time.h"
 #include "common/util/strings.h"
 
 namespace crm::ingest {
@@ -91,8 +92,7 @@ grpc::Status ShowServiceImpl::Store(crm::v1::ShowSeries series, crm::v1::ShowSer
   auto valid = shows::ShowRegistry::Validate(series);
   if (!valid.ok()) return grpcutil::ToGrpc(valid);
   int64_t now = clock_.NowMillis();
-  series.mutable_updated_at()->set_seconds(now / 1000);
-  series.mutable_updated_at()->set_nanos(static_cast<int32_t>(now % 1000 * 1'000'000));
+  SetTimestampMillis(series.mutable_updated_at(), now);
   auto promise = std::make_shared<std::promise<absl::Status>>();
   auto future = promise->get_future();
   auto st = publisher_.Publish(topic_, series.show_id(), series.SerializeAsString(),

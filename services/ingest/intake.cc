@@ -7,6 +7,7 @@
 
 #include "common/log/log.h"
 #include "common/metrics/metrics.h"
+#include "common/util/proto_time.h"
 #include "common/util/status.h"
 #include "common/util/strings.h"
 #include "services/ingest/event_rules.h"
@@ -47,11 +48,6 @@ void CountRejected(const std::string& reason) {
       .Inc();
 }
 
-void SetNow(google::protobuf::Timestamp* ts, int64_t ms) {
-  ts->set_seconds(ms / 1000);
-  ts->set_nanos(static_cast<int32_t>(ms % 1000 * 1'000'000));
-}
-
 // Counts outstanding publishes of one raw record and reports once.
 struct RecordProgress {
   explicit RecordProgress(Intake::DoneFn fn) : done(std::move(fn)) {}
@@ -86,7 +82,7 @@ crm::v1::SourceKind Intake::KindForTopic(const std::string& topic) {
 
 void Intake::PublishDeadLetter(crm::v1::DeadLetter dl, const std::string& key, kafka::DeliveryCallback cb) {
   CountRejected(dl.reason_code());
-  SetNow(dl.mutable_rejected_at(), clock_.NowMillis());
+  SetTimestampMillis(dl.mutable_rejected_at(), clock_.NowMillis());
   std::string bytes = dl.SerializeAsString();
   auto st = publisher_.Publish(topics_.deadletter, key, bytes, cb);
   if (!st.ok() && cb) cb(kafka::Delivery{st, topics_.deadletter});

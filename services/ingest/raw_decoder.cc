@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "common/normalize/time.h"
+#include "common/util/proto_time.h"
 #include "common/util/strings.h"
 
 namespace crm::ingest {
@@ -319,10 +320,7 @@ class Decoder {
     if (utc_ms < -62135596800000LL || utc_ms > 253402300799000LL) {
       return Make("INVALID_TIME", "occurred_at", "occurred_at is out of range");
     }
-    out->event.mutable_occurred_at()->set_seconds(utc_ms / 1000 - (utc_ms % 1000 < 0 ? 1 : 0));
-    int64_t rem = utc_ms % 1000;
-    if (rem < 0) rem += 1000;
-    out->event.mutable_occurred_at()->set_nanos(static_cast<int32_t>(rem * 1'000'000));
+    SetTimestampMillis(out->event.mutable_occurred_at(), utc_ms);
     return std::nullopt;
   }
 
