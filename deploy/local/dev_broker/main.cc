@@ -11,6 +11,8 @@
 //   CRM_KAFKA_CONTROL=127.0.0.1:p
 // The control port takes one-line commands, answering "ok" or "error <why>":
 //   broker-down <id> | broker-up <id> | create-topic <name> <partitions> | ping
+// Partition p of every topic is led by broker (p mod N) + 1, so which
+// partitions a broker-down affects is known in advance.
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -75,6 +77,17 @@ Options ParseArgs(int argc, char** argv) {
   return o;
 }
 
+// Creates a topic whose partition p is led by broker (p mod brokers) + 1. The
+// mock would otherwise pick leaders at random, and a test that takes broker 1
+// down could find it leads nothing on the topic it watches.
+rd_kafka_resp_err_t CreateTopic(rd_kafka_mock_cluster_t* mc, int brokers, const std::string& name, int partitions) {
+  auto err = rd_kafka_mock_topic_create(mc, name.c_str(), partitions, brokers < 3 ? brokers : 3);
+  for (int p = 0; p < partitions && !err; ++p) {
+    err = rd_kafka_mock_partition_set_leader(mc, name.c_str(), p, p % brokers + 1);
+  }
+  return err;
+}
+
 std::string Handle(rd_kafka_mock_cluster_t* mc, int brokers, const std::string& line) {
   std::vector<std::string> w = crm::Split(line, ' ', /*skip_empty=*/true);
   if (w.empty()) return "error empty command";
@@ -89,7 +102,7 @@ std::string Handle(rd_kafka_mock_cluster_t* mc, int brokers, const std::string& 
   if (w[0] == "create-topic" && w.size() == 3) {
     int parts = std::atoi(w[2].c_str());
     if (parts < 1) return "error partitions must be >= 1";
-    auto err = rd_kafka_mock_topic_create(mc, w[1].c_str(), parts, brokers < 3 ? brokers : 3);
+    auto err = CreateTopic(mc, brokers, w[1], parts);
     return err ? std::string("error ") + rd_kafka_err2str(err) : "ok";
   }
   return "error unknown command (broker-down ID, broker-up ID, create-topic NAME PARTITIONS, ping)";
@@ -142,15 +155,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "crm-dev-broker: cannot create the mock cluster\n");
     return 1;
   }
-  int replication = opt.brokers < 3 ? opt.brokers : 3;
-
   if (!opt.topics_file.empty()) {
     try {
       YAML::Node root = YAML::LoadFile(opt.topics_file);
       for (const auto& t : root["topics"]) {
         std::string name = t["name"].as<std::string>();
         int parts = t["partitions"] ? t["partitions"].as<int>() : opt.default_partitions;
-        auto err = rd_kafka_mock_topic_create(mc, name.c_str(), parts, replication);
+        auto err = CreateTopic(mc, opt.brokers, name, parts);
         if (err) {
           std::fprintf(stderr, "crm-dev-broker: topic %s: %s\n", name.c_str(), rd_kafka_err2str(err));
           return 1;
