@@ -144,13 +144,87 @@ struct Draft {
   std::string id;  // derived event id
 };
 
+inline constexpr uint32_t kNoRow = UINT32_MAX;
+
 struct TruthEntry {
   std::string id;
   uint32_t person;
   Kind kind;
   uint8_t edition;
   bool valid;
+  uint32_t dedup_row;  // index in Simulation::dedup_rows_ (kNoRow for an invalid single object)
 };
+
+// Append-only text store for the dedup_records.csv rows: big blocks instead of
+// one heap string per event (the default run has over 800,000 of them).
+class RowStore {
+ public:
+  uint32_t Add(std::string_view s) {
+    if (blocks_.empty() || blocks_.back().capacity() - blocks_.back().size() < s.size()) {
+      blocks_.emplace_back();
+      blocks_.back().reserve(std::max(kBlockBytes, s.size()));
+    }
+    std::string& b = blocks_.back();
+    refs_.push_back({static_cast<uint32_t>(blocks_.size() - 1), static_cast<uint32_t>(b.size()),
+                     static_cast<uint32_t>(s.size())});
+    b.append(s);
+    return static_cast<uint32_t>(refs_.size() - 1);
+  }
+  std::string_view Get(uint32_t i) const {
+    const Ref& r = refs_[i];
+    return std::string_view(blocks_[r.block]).substr(r.offset, r.size);
+  }
+
+ private:
+  static constexpr size_t kBlockBytes = size_t{4} << 20;
+  struct Ref {
+    uint32_t block, offset, size;
+  };
+  std::vector<std::string> blocks_;
+  std::vector<Ref> refs_;
+};
+
+// The dedup_records.csv columns after record_id, each preceded by a comma,
+// taken from the event's `person` object exactly as written in the raw JSON.
+std::string DedupRow(const Json& ev) {
+  const Json* person = ev.Find("person");
+  auto str = [](const Json* obj, std::string_view key) -> std::string_view {
+    const Json* v = obj ? obj->Find(key) : nullptr;
+    return v && v->is_string() ? std::string_view(v->str()) : std::string_view();
+  };
+  std::string row;
+  for (const char* key : {"full_name", "given_name", "family_name", "company", "email", "phone", "city", "country"}) {
+    row.push_back(',');
+    row += CsvField(str(person, key));
+  }
+  // Badges are unique within an edition only.
+  std::string_view badge = str(person, "badge_id");
+  row.push_back(',');
+  if (!badge.empty()) row += CsvField(StrCat(str(&ev, "show_id"), "/", str(&ev, "edition_id"), "/", badge));
+  const Json* ids = person ? person->Find("external_ids") : nullptr;
+  for (size_t k = 0; k < 2; ++k) {
+    row.push_back(',');
+    if (ids && ids->is_array() && k < ids->size())
+      row += CsvField(StrCat(str(&ids->at(k), "system"), ":", str(&ids->at(k), "id")));
+  }
+  return row;
+}
+
+const char kDedupSchema[] =
+    "# Schema of dedup_records.csv for `crm-dedup batch` (see docs/SIMULATOR.md).\n"
+    "id: record_id\n"
+    "fields:\n"
+    "  full_name: name\n"
+    "  given_name: given_name\n"
+    "  family_name: family_name\n"
+    "  company: company\n"
+    "  email: email\n"
+    "  phone: phone\n"
+    "  city: city\n"
+    "  country: category\n"
+    "  badge: identifier\n"
+    "  external_id: identifier\n"
+    "  external_id2: identifier\n";
 
 struct Pending {
   int64_t emit = 0;    // local seconds at which the record reaches the topic
@@ -346,6 +420,7 @@ class Simulation {
   std::map<std::string, int64_t> counters_;
   std::vector<Pending> pending_;
   std::vector<TruthEntry> entries_;
+  RowStore dedup_rows_;  // dedup_records.csv rows (without record_id) of the emitted events
   uint64_t order_ = 0;
   std::vector<std::pair<std::string, std::string>> taps_;  // (tap id, original id)
   GeneratorStats stats_;
@@ -480,11 +555,13 @@ void Simulation::EmitSingle(Topic topic, const std::string& key, int64_t emit, D
   p.key = key;
   p.first_entry = static_cast<uint32_t>(entries_.size());
   p.n_entries = 1;
-  entries_.push_back({std::move(d.id), d.person, d.kind, static_cast<uint8_t>(edition), true});
+  entries_.push_back({std::move(d.id), d.person, d.kind, static_cast<uint8_t>(edition), true, kNoRow});
   bool malformed = false;
   if (invalid_rng_.Uniform() < opt_.invalid_rate) {
     p.reason = static_cast<int8_t>(Invalidate(d.json, d.kind, true, &malformed));
     entries_.back().valid = false;
+  } else {
+    entries_.back().dedup_row = dedup_rows_.Add(DedupRow(d.json));
   }
   p.value = d.json.Dump();
   if (malformed) Corrupt(p.value);
@@ -495,8 +572,13 @@ void Simulation::EmitBatches(Topic topic, const std::string& key, int64_t emit, 
                              size_t max_items, double reupload_p, Rng& rng) {
   constexpr size_t kMaxBytes = 60'000;  // below the 64 KiB record limit, with room for a bad element
   std::vector<std::string> dumps;
+  std::vector<uint32_t> rows;  // shared by both copies of a re-uploaded array
   dumps.reserve(drafts.size());
-  for (const auto& d : drafts) dumps.push_back(d.json.Dump());
+  rows.reserve(drafts.size());
+  for (const auto& d : drafts) {
+    dumps.push_back(d.json.Dump());
+    rows.push_back(dedup_rows_.Add(DedupRow(d.json)));
+  }
   size_t i = 0;
   while (i < drafts.size()) {
     size_t j = i, bytes = 2;
@@ -518,7 +600,8 @@ void Simulation::EmitBatches(Topic topic, const std::string& key, int64_t emit, 
       p.first_entry = static_cast<uint32_t>(entries_.size());
       p.n_entries = static_cast<uint32_t>(j - i);
       for (size_t k = i; k < j; ++k)
-        entries_.push_back({drafts[k].id, drafts[k].person, drafts[k].kind, static_cast<uint8_t>(edition), true});
+        entries_.push_back(
+            {drafts[k].id, drafts[k].person, drafts[k].kind, static_cast<uint8_t>(edition), true, rows[k]});
       int32_t bad = -1;
       std::string bad_dump;
       if (invalid_rng_.Uniform() < opt_.invalid_rate) {
@@ -1559,6 +1642,10 @@ void Simulation::Finish(OutputSink& sink) {
   });
   std::string rejects = "topic,line,reason_code,element,event_id\n";
   std::string records = "event_id,person_id,topic,kind\n";
+  // The same records for the deduplication evaluator (crm-dedup batch / eval).
+  std::string dedup_records =
+      "record_id,full_name,given_name,family_name,company,email,phone,city,country,badge,external_id,external_id2\n";
+  std::string dedup_truth = "record_id,entity_id\n";
   std::unordered_set<std::string> seen;
   seen.reserve(entries_.size());
   std::vector<int> first_known(persons.size(), INT32_MAX);
@@ -1586,14 +1673,29 @@ void Simulation::Finish(OutputSink& sink) {
       ++stats_.events_by_kind[KindName(en.kind)];
       records +=
           StrCat(CsvField(en.id), ",", persons[en.person].id, ",", TopicName(p.topic), ",", KindName(en.kind), "\n");
+      dedup_records += CsvField(en.id);
+      dedup_records += dedup_rows_.Get(en.dedup_row);
+      dedup_records.push_back('\n');
+      dedup_truth += StrCat(CsvField(en.id), ",", persons[en.person].id, "\n");
     }
     if (records.size() > (1 << 22)) {
       sink.File("truth_records.csv", records);
       records.clear();
     }
+    if (dedup_records.size() > (1 << 22)) {
+      sink.File("dedup_records.csv", dedup_records);
+      dedup_records.clear();
+    }
+    if (dedup_truth.size() > (1 << 22)) {
+      sink.File("dedup_truth.csv", dedup_truth);
+      dedup_truth.clear();
+    }
   }
   stats_.unique_event_ids = static_cast<int64_t>(seen.size());
   sink.File("truth_records.csv", records);
+  sink.File("dedup_records.csv", dedup_records);
+  sink.File("dedup_truth.csv", dedup_truth);
+  sink.File("dedup_schema.yaml", kDedupSchema);
   sink.File("truth_rejects.csv", rejects);
 
   std::string taps = "event_id,duplicate_of\n";

@@ -1,6 +1,6 @@
 // crm-simulate: a seeded generator of an exhibition show series. Writes the raw
 // records for crm.raw.{ticketing,scans,imports}.v1 as JSON lines, show.json and
-// the ground truth (truth_*.csv, summary.json) to --out-dir, and with --brokers
+// the ground truth (truth_*.csv, dedup_*, summary.json) to --out-dir, and with --brokers
 // also publishes every line to its topic. See docs/SIMULATOR.md.
 
 #include <atomic>

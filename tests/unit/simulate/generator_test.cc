@@ -628,6 +628,129 @@ TEST(Generator, DeviceSequencesIncreaseWithTime) {
   }
 }
 
+// --- deduplication ground truth ---------------------------------------------------------
+
+const std::vector<std::string> kDedupHeader = {"record_id", "full_name", "given_name", "family_name",
+                                               "company",   "email",     "phone",      "city",
+                                               "country",   "badge",     "external_id", "external_id2"};
+
+TEST(Generator, DedupRecordsAreTheTruthRecordsInTheSameOrder) {
+  Output& o = Small();
+  auto truth = ParseCsv(o.sink.files["truth_records.csv"]);
+  auto records = ParseCsv(o.sink.files["dedup_records.csv"]);
+  auto entities = ParseCsv(o.sink.files["dedup_truth.csv"]);
+  ASSERT_FALSE(records.empty());
+  ASSERT_FALSE(entities.empty());
+  EXPECT_EQ(records[0], kDedupHeader);
+  EXPECT_EQ(entities[0], (std::vector<std::string>{"record_id", "entity_id"}));
+  ASSERT_GT(truth.size(), 1000u);
+  ASSERT_EQ(records.size(), truth.size());
+  ASSERT_EQ(entities.size(), truth.size());
+  for (size_t i = 1; i < truth.size(); ++i) {
+    ASSERT_EQ(records[i].size(), kDedupHeader.size()) << "row " << i;
+    EXPECT_EQ(records[i][0], truth[i][0]) << "row " << i;
+    EXPECT_EQ(entities[i][0], truth[i][0]) << "row " << i;
+    EXPECT_EQ(entities[i][1], truth[i][1]) << "row " << i;
+  }
+}
+
+TEST(Generator, DedupRecordsCopyThePersonOfTheRawEvent) {
+  Output& o = Small();
+  std::map<std::string, std::vector<std::string>> row_of;
+  for (auto& row : ParseCsv(o.sink.files["dedup_records.csv"])) {
+    if (row[0] != "record_id") row_of[row[0]] = row;
+  }
+  int64_t checked = 0, badge_only = 0;
+  for (const Event& e : o.valid) {
+    auto it = row_of.find(e.id);
+    ASSERT_NE(it, row_of.end()) << "valid event without a dedup row: " << e.id;
+    const auto& row = it->second;
+    const Json* p = PersonOf(e);
+    // Exactly as written in the raw JSON, not normalized.
+    for (size_t c = 1; c <= 8; ++c) {
+      EXPECT_EQ(row[c], Str(p, kDedupHeader[c].c_str())) << e.id << " " << kDedupHeader[c];
+    }
+    std::string badge = Str(p, "badge_id");
+    EXPECT_EQ(row[9], badge.empty() ? "" : Str(&e.json, "show_id") + "/" + Str(&e.json, "edition_id") + "/" + badge)
+        << e.id;
+    const Json* ids = p ? p->Find("external_ids") : nullptr;
+    for (size_t k = 0; k < 2; ++k) {
+      std::string want;
+      if (ids && k < ids->size()) want = Str(&ids->at(k), "system") + ":" + Str(&ids->at(k), "id");
+      EXPECT_EQ(row[10 + k], want) << e.id;
+    }
+    bool only_badge = !row[9].empty();
+    for (size_t c = 1; c <= 8; ++c) only_badge &= row[c].empty();
+    badge_only += only_badge && row[10].empty();
+    ++checked;
+  }
+  EXPECT_GT(checked, 1000);
+  EXPECT_GT(badge_only, 100) << "gate reads carry only the badge and must still be rows";
+  // Rejected events are not there unless the same id is also delivered valid.
+  std::set<std::string> valid_ids;
+  for (const Event& e : o.valid) valid_ids.insert(e.id);
+  for (const auto& [id, row] : row_of) EXPECT_TRUE(valid_ids.count(id)) << id;
+}
+
+TEST(Generator, DedupBadgeIsUniquePerEntity) {
+  Output& o = Small();
+  auto records = ParseCsv(o.sink.files["dedup_records.csv"]);
+  auto entities = ParseCsv(o.sink.files["dedup_truth.csv"]);
+  ASSERT_EQ(records.size(), entities.size());
+  std::map<std::string, std::set<std::string>> by_badge, by_external;
+  for (size_t i = 1; i < records.size(); ++i) {
+    if (!records[i][9].empty()) by_badge[records[i][9]].insert(entities[i][1]);
+    for (size_t c : {10, 11})
+      if (!records[i][c].empty()) by_external[records[i][c]].insert(entities[i][1]);
+  }
+  ASSERT_GT(by_badge.size(), 1000u);
+  for (const auto& [badge, persons] : by_badge) EXPECT_EQ(persons.size(), 1u) << badge;
+  EXPECT_GT(by_external.size(), 100u);
+  for (const auto& [id, persons] : by_external) EXPECT_EQ(persons.size(), 1u) << id;
+  // Badges repeat across editions (numbering restarts), so the edition is part of the value.
+  std::set<std::string> editions;
+  for (const auto& [badge, persons] : by_badge) editions.insert(badge.substr(0, badge.rfind('/')));
+  EXPECT_EQ(editions.size(), o.series.editions.size());
+}
+
+TEST(Generator, DedupRecordsKeepTheRawForms) {
+  Output& o = Small();
+  auto records = ParseCsv(o.sink.files["dedup_records.csv"]);
+  int upper = 0, leading_space = 0, full_width = 0, split_names = 0;
+  for (size_t i = 1; i < records.size(); ++i) {
+    const auto& r = records[i];
+    const std::string& email = r[5];
+    upper += std::any_of(email.begin(), email.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+    leading_space += !email.empty() && email[0] == ' ';
+    full_width += r[6].find("\xEF\xBC\x91") != std::string::npos ||  // U+FF11 FULLWIDTH DIGIT ONE
+                  r[6].find("\xEF\xBC\x98") != std::string::npos;    // U+FF18 FULLWIDTH DIGIT EIGHT
+    split_names += r[1].empty() && !r[3].empty() && !r[2].empty();
+  }
+  EXPECT_GT(upper, 0) << "no e-mail with upper case";
+  EXPECT_GT(leading_space, 0) << "no e-mail with a leading space";
+  EXPECT_GT(full_width, 0) << "no full-width phone";
+  EXPECT_GT(split_names, 0) << "no split family_name/given_name";
+}
+
+TEST(Generator, DedupSchemaIsTheBatchSchema) {
+  Output& o = Small();
+  EXPECT_EQ(o.sink.files["dedup_schema.yaml"],
+            "# Schema of dedup_records.csv for `crm-dedup batch` (see docs/SIMULATOR.md).\n"
+            "id: record_id\n"
+            "fields:\n"
+            "  full_name: name\n"
+            "  given_name: given_name\n"
+            "  family_name: family_name\n"
+            "  company: company\n"
+            "  email: email\n"
+            "  phone: phone\n"
+            "  city: city\n"
+            "  country: category\n"
+            "  badge: identifier\n"
+            "  external_id: identifier\n"
+            "  external_id2: identifier\n");
+}
+
 // --- lifecycle ------------------------------------------------------------------------
 
 TEST(Generator, StagesCoverKnownPersonsAndFollowTheLifecycle) {
