@@ -77,7 +77,7 @@ std::string ReadFile(const std::string& path, bool* ok) {
 const char* kBatchUsage =
     "usage: crm-dedup batch --input FILE.csv --schema SCHEMA.yaml --output clusters.csv\n"
     "                       [--review review.csv] [--model model.yaml] [--model-out model.yaml]\n"
-    "                       [--upper 0.99] [--lower 0.80] [--max-block 400] [--region CN] [--threads 2] [--quiet]\n"
+    "                       [--upper 0.9999] [--lower 0.90] [--max-block 400] [--region CN] [--threads 2] [--quiet]\n"
     "Clusters the records of a person CSV (RFC 4180, header row, UTF-8). The schema names the id\n"
     "column and maps columns to field kinds; other columns are ignored. Writes record_id,cluster_id\n"
     "(cluster_id = the id of the cluster's first record). m/u probabilities are estimated from the\n"

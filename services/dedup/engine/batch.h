@@ -25,8 +25,8 @@ namespace crm::dedup {
 
 struct BatchOptions {
   std::string region = "CN";  // default phone region
-  double upper = 0.99;        // match probability at which pairs merge automatically
-  double lower = 0.80;        // from here up to `upper`: review queue
+  double upper = 0.9999;      // match probability at which pairs merge automatically
+  double lower = 0.90;        // from here up to `upper`: review queue
   size_t max_block = 400;     // profiles per block; larger blocks are skipped and reported
   int threads = 2;
   size_t em_pairs = 1'000'000;     // candidate pairs sampled for EM
