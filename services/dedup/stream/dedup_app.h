@@ -1,0 +1,119 @@
+#pragma once
+
+// Wiring of the streaming dedup service: consumes crm.events.v1, drops
+// duplicate events, folds scanner double taps into one lead, resolves each
+// event's identity to a customer and emits crm.resolved.v1 (keyed by
+// customer id) and crm.identity.v1 (every index change). Also serves
+// IdentityService and rebuilds the index from crm.identity.v1.
+
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "common/config/config.h"
+#include "common/kafka/consumer.h"
+#include "common/kafka/producer.h"
+#include "common/redis/redis_client.h"
+#include "common/service/service_host.h"
+#include "common/util/worker_pool.h"
+#include "crm/v1/identity.grpc.pb.h"
+#include "services/dedup/stream/identity_index.h"
+
+namespace crm::dedup {
+
+// What became of one event before resolution.
+enum class EventFate { kNew, kRedelivery, kDuplicate };
+
+// Event-id and double-tap checks against Redis (one connection, one thread).
+class EventGate {
+ public:
+  EventGate(redis::KeyValueStore& kv, std::string prefix, std::chrono::milliseconds id_ttl,
+            std::chrono::milliseconds tap_window)
+      : kv_(kv), prefix_(std::move(prefix)), id_ttl_(id_ttl), tap_window_(tap_window) {}
+  // `position` identifies this delivery ("topic/partition/offset"): a replay
+  // of the same delivery after a crash is not a duplicate.
+  absl::StatusOr<std::vector<EventFate>> Check(const std::vector<const crm::v1::Event*>& events,
+                                               const std::vector<std::string>& positions);
+  struct Lead {
+    std::string lead_id;
+    uint32_t dwell_seconds = 0;
+    bool update = false;  // a double tap of lead_id
+  };
+  // For booth scans: the lead this scan belongs to.
+  absl::StatusOr<Lead> Tap(const crm::v1::Event& scan);
+
+ private:
+  redis::KeyValueStore& kv_;
+  std::string prefix_;
+  std::chrono::milliseconds id_ttl_, tap_window_;
+};
+
+class IdentityServiceImpl final : public crm::v1::IdentityService::Service {
+ public:
+  IdentityServiceImpl(std::unique_ptr<redis::RedisClient> redis, const Model& model, IndexOptions options,
+                      kafka::Publisher& producer, std::string identity_topic);
+  grpc::Status Resolve(grpc::ServerContext*, const crm::v1::ResolveRequest*, crm::v1::ResolveResponse*) override;
+  grpc::Status GetCustomer(grpc::ServerContext*, const crm::v1::GetCustomerRequest*, crm::v1::Customer*) override;
+  grpc::Status ListReviewQueue(grpc::ServerContext*, const crm::v1::ListReviewQueueRequest*,
+                               crm::v1::ListReviewQueueResponse*) override;
+  grpc::Status Merge(grpc::ServerContext*, const crm::v1::MergeRequest*, crm::v1::MergeResponse*) override;
+  grpc::Status Unmerge(grpc::ServerContext*, const crm::v1::UnmergeRequest*, crm::v1::UnmergeResponse*) override;
+  grpc::Status MarkNeverMerge(grpc::ServerContext*, const crm::v1::NeverMergeRequest*,
+                              crm::v1::NeverMergeResponse*) override;
+
+ private:
+  // Publishes index changes and waits for the broker's acknowledgement.
+  absl::Status Publish(const std::vector<crm::v1::IdentityEvent>& changes);
+  std::mutex mu_;  // one Redis connection
+  std::unique_ptr<redis::RedisClient> redis_;
+  IdentityIndex index_;
+  kafka::Publisher& producer_;
+  std::string identity_topic_;
+};
+
+class DedupApp {
+ public:
+  static void AddConfigKeys(config::Schema& schema);
+  explicit DedupApp(const config::Config& config) : config_(config) {}
+  ~DedupApp();
+
+  absl::Status Init();
+  void RegisterServices(service::ServiceHost& host);
+  absl::Status StartConsuming();
+  void StopConsuming();
+  void Shutdown();
+
+  // Replays crm.identity.v1 into Redis (the index must be empty or stale).
+  absl::Status Rebuild();
+
+  const Model& model() const { return model_; }
+
+ private:
+  struct Worker {
+    std::unique_ptr<redis::RedisClient> redis;
+    std::unique_ptr<IdentityIndex> index;
+    std::unique_ptr<EventGate> gate;
+  };
+  absl::Status HandleBatch(const std::vector<kafka::Message>& batch);
+  absl::Status HandleSlice(Worker& w, const std::vector<const kafka::Message*>& slice,
+                           std::vector<std::pair<std::string, std::string>>* resolved_out,
+                           std::vector<crm::v1::IdentityEvent>* changes_out);
+  std::unique_ptr<redis::RedisClient> NewRedis() const;
+
+  const config::Config& config_;
+  Model model_;
+  IndexOptions index_options_;
+  std::unique_ptr<kafka::Producer> producer_;
+  std::vector<Worker> workers_;
+  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<IdentityServiceImpl> identity_service_;
+  std::unique_ptr<kafka::Consumer> consumer_;
+  std::thread consumer_thread_;
+};
+
+// The model used when dedup.model_file is empty: estimated by
+// `crm-dedup batch --model-out` on simulator data (see docs/BENCHMARKS.md).
+absl::StatusOr<Model> LoadModel(const std::string& path);
+
+}  // namespace crm::dedup

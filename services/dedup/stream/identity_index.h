@@ -1,0 +1,126 @@
+#pragma once
+
+// The streaming identity index in Redis: which record belongs to which
+// customer, deterministic keys, blocking sets for probabilistic candidates,
+// aliases left by merges, merge history and the review queue.
+//
+// Every change is an IdentityEvent (proto/crm/v1/identity.proto). Decisions
+// are made by Resolve/Merge/Unmerge/NeverMerge, which then Apply() the
+// resulting events; replaying crm.identity.v1 through Apply() rebuilds the
+// same index in an empty Redis.
+//
+// Concurrency: several replicas resolve at once. Keys are claimed by one Lua
+// script (atomic in Redis): a new person arriving on two partitions at the
+// same moment gets one customer id, whichever replica runs first.
+//
+// Redis keys (prefix from IndexOptions):
+//   seq                      customer id counter (C0000000001, ...)
+//   key:<k>                  deterministic key -> customer ("e:mail", "p:+86...", "i:show/ed/badge", "i:sys:id")
+//   shared:<k>               key seen with clearly different names: not a key any more
+//   alias:<cid>              merged customer -> survivor
+//   rec:<rid>                RecordAssigned (serialized)
+//   rec:<rid>:c              record -> customer
+//   cust:<cid>:recs          set of record ids
+//   cust:<cid>:names         names seen (for the shared-key test)
+//   cust:<cid>:aliases       ids merged into it
+//   cust:<cid>:hist          list of IdentityEvent (merges, unmerges, never-merge)
+//   cust:<cid>:golden        Customer with only `golden` set (the cached profile)
+//   blk:<hash>               set of customers with that blocking key
+//   tf:<hash>, tf:total      name frequencies (term-frequency weights)
+//   merge:<mid>, mergeseq    CustomersMerged by id
+//   never:<a>|<b>            never merge this pair
+//   review (zset), reviewitem:<a>|<b>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/redis/redis_client.h"
+#include "crm/v1/identity.pb.h"
+#include "services/dedup/engine/model.h"
+
+namespace crm::dedup {
+
+struct IndexOptions {
+  std::string prefix = "crm:id:";
+  double upper = 0.9999;          // merge automatically at or above
+  double lower = 0.90;            // review queue from here
+  int candidates_per_key = 16;    // blocking-set members sampled per key
+  int max_candidates = 24;        // customers scored per new record
+  int records_per_candidate = 8;  // records of a candidate compared
+  std::string region = "CN";
+  // Source systems from most to least trusted, for golden-record survivorship.
+  std::vector<std::string> trusted_sources = {"sales-erp", "ticketing-web", "data-import"};
+};
+
+// A record's identity as the engine sees it, with its keys.
+struct RecordView {
+  std::string record_id;
+  Prepared prepared;
+  std::vector<std::string> keys;       // "e:...", "p:...", "i:..."
+  std::vector<uint64_t> blocking;
+};
+
+// The identity of an event as a record (badge qualified by show and edition).
+RecordView ViewOf(const crm::v1::Identity& identity, const std::string& show_id, const std::string& edition_id,
+                  const std::string& region);
+
+class IdentityIndex {
+ public:
+  IdentityIndex(redis::KeyValueStore& kv, const Model& model, IndexOptions options);
+
+  struct Resolution {
+    std::string customer_id;
+    std::string record_id;
+    crm::v1::MatchEvidence match;
+  };
+  // The customer of an event's identity; new records, merges, shared keys
+  // and review items are appended to `changes` (already applied).
+  absl::StatusOr<Resolution> Resolve(const crm::v1::Event& event, std::vector<crm::v1::IdentityEvent>* changes);
+  // Fast path: the customer of a record seen before ("" when unknown).
+  absl::StatusOr<std::string> KnownRecord(const std::string& record_id);
+
+  // Survivor of a customer id (itself unless merged).
+  absl::StatusOr<std::string> Survivor(std::string customer_id);
+  // Lookup by identifier kind (see ResolveRequest).
+  absl::StatusOr<crm::v1::ResolveResponse> Lookup(const std::string& kind, const std::string& value);
+  absl::StatusOr<crm::v1::Customer> GetCustomer(const std::string& customer_id);
+  absl::StatusOr<std::vector<crm::v1::ReviewItem>> ReviewQueue(int limit);
+
+  absl::StatusOr<crm::v1::CustomersMerged> Merge(const std::string& a, const std::string& b,
+                                                 const crm::v1::MatchEvidence& evidence, const std::string& actor,
+                                                 std::vector<crm::v1::IdentityEvent>* changes);
+  absl::StatusOr<crm::v1::CustomersUnmerged> Unmerge(const std::string& merge_id, const std::string& actor,
+                                                     const std::string& reason, bool never_merge,
+                                                     std::vector<crm::v1::IdentityEvent>* changes);
+  absl::Status NeverMerge(const std::string& a, const std::string& b, const std::string& actor,
+                          const std::string& reason, std::vector<crm::v1::IdentityEvent>* changes);
+
+  // Writes one change into Redis (also used to rebuild from crm.identity.v1).
+  absl::Status Apply(const crm::v1::IdentityEvent& change);
+
+ private:
+  std::string K(std::string_view suffix) const { return prefix_ + std::string(suffix); }
+  absl::StatusOr<redis::Reply> Run(const redis::Command& cmd);
+  absl::StatusOr<std::vector<redis::Reply>> Pipe(const std::vector<redis::Command>& cmds);
+  absl::StatusOr<bool> IsNeverMerge(const std::string& a, const std::string& b);
+  absl::Status RefreshGolden(const std::string& customer_id);
+  absl::StatusOr<std::vector<crm::v1::RecordAssigned>> Records(const std::string& customer_id, int limit);
+  // Best probabilistic candidate for a record (empty when none reaches `lower`).
+  struct Candidate {
+    std::string customer_id;
+    double probability = 0;
+    crm::v1::MatchEvidence evidence;
+  };
+  absl::StatusOr<Candidate> BestCandidate(const RecordView& view);
+  absl::Status Lock();
+  void Unlock();
+
+  redis::KeyValueStore& kv_;
+  const Model& model_;
+  IndexOptions opt_;
+  std::string prefix_;
+};
+
+}  // namespace crm::dedup
