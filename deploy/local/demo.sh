@@ -49,12 +49,19 @@ say "waiting for ingest to work through them"
 "$CRM_BIN/crmctl" ingest-report --brokers "$CRM_KAFKA_BROKERS" --group crm-ingest >"$CRM_RUN_DIR/report.txt"
 finished=$(date +%s.%N)
 
+say "waiting for dedup to resolve every event to a customer"
+"$CRM_BIN/crmctl" dedup-report "$CRM_DEDUP_GRPC" --brokers "$CRM_KAFKA_BROKERS" \
+  --truth "$SIM/dedup_truth.csv" --clusters "$CRM_RUN_DIR/stream_clusters.csv" >"$CRM_RUN_DIR/dedup_report.txt"
+resolved=$(date +%s.%N)
+
 echo
 echo "== Report =="
 echo "Simulated: $(tr -d '\n' <"$SIM/summary.json" | head -c 400)"
 echo "Deliberately invalid records (ground truth): $(($(wc -l <"$SIM/truth_rejects.csv") - 1))"
 cat "$CRM_RUN_DIR/report.txt"
 printf '\nIngested in %.1f s (publish + ingest, wall clock)\n' "$(echo "$finished - $started" | bc -l)"
+cat "$CRM_RUN_DIR/dedup_report.txt"
+printf 'Resolved %.1f s after ingest finished\n' "$(echo "$resolved - $finished" | bc -l)"
 # Rejects by reason against the simulator's ground truth.
 want=$(tail -n +2 "$SIM/truth_rejects.csv" | cut -d, -f3 | sort | uniq -c | awk '{print $2" "$1}')
 got=$(sed -n '/^Rejected inputs/,$p' "$CRM_RUN_DIR/report.txt" | tail -n +2 | awk '{print $1" "$2}' | sort)

@@ -60,6 +60,10 @@ cmd_up() {
     cmd_status
     return 0
   fi
+  # The dev broker keeps its topics in memory, so every `up` starts an empty
+  # bus; Redis state derived from an earlier bus (event ids, the identity
+  # index) would not match it and is cleared too.
+  rm -rf "$CRM_RUN_DIR/redis"
   mkdir -p "$PIDS" "$LOGS" "$CRM_RUN_DIR/redis"
   # A failed start leaves nothing behind.
   trap 'say "start-up failed; stopping what was started"; cmd_down' ERR

@@ -15,6 +15,13 @@
 //       Waits until the ingest group has consumed the raw topics (lag 0),
 //       then counts crm.events.v1 by source and payload and
 //       crm.deadletter.v1 by reason.
+//   crmctl dedup-report ADDR --brokers LIST [--group crm-dedup] [--timeout 600s]
+//                       [--clusters OUT.csv] [--truth TRUTH.csv]
+//       Waits until the dedup group has consumed crm.events.v1, then counts
+//       crm.resolved.v1 by match rule, customers, leads and double taps. Ids
+//       merged since are mapped to their survivor through IdentityService at
+//       ADDR. Writes event_id,customer_id as record_id,cluster_id and scores
+//       it against a record_id,entity_id truth file (crm-dedup eval's metrics).
 
 #include <chrono>
 #include <cstdio>
@@ -32,11 +39,15 @@
 #include "common/kafka/producer.h"
 #include "common/kafka/reader.h"
 #include "crm/v1/event.pb.h"
+#include "crm/v1/identity.grpc.pb.h"
+#include "services/dedup/batch/eval.h"
 #include "crm/v1/shows.grpc.pb.h"
 
 #include <google/protobuf/util/json_util.h>
 
 #include <dirent.h>
+#include <functional>
+#include <unordered_map>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -52,7 +63,9 @@ using Args = std::map<std::string, std::string>;
                "  crmctl bus-roundtrip --brokers LIST [--topic crm.roundtrip.v1] [--count 1000] [--timeout 30s]\n"
                "  crmctl shows-upsert ADDR --file SHOW.json\n"
                "  crmctl publish-files --brokers LIST --dir DIR\n"
-               "  crmctl ingest-report --brokers LIST [--group crm-ingest] [--timeout 600s]\n");
+               "  crmctl ingest-report --brokers LIST [--group crm-ingest] [--timeout 600s]\n"
+               "  crmctl dedup-report ADDR --brokers LIST [--group crm-dedup] [--timeout 600s] [--clusters OUT.csv]\n"
+               "                      [--truth TRUTH.csv]\n");
   std::exit(code);
 }
 
@@ -313,6 +326,112 @@ int IngestReport(const Args& args) {
   return 0;
 }
 
+bool ReadTopic(const std::string& brokers, const std::string& topic,
+               const std::function<void(const crm::kafka::Message&)>& fn) {
+  auto reader = crm::kafka::TopicReader::Create(brokers, topic, "crmctl-report", std::chrono::seconds(10));
+  if (!reader.ok()) {
+    std::fprintf(stderr, "crmctl: %s\n", reader.status().ToString().c_str());
+    return false;
+  }
+  auto* r = reader->get();
+  std::thread t([&] { r->Run(fn); });
+  while (!r->caught_up()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  r->Stop();
+  t.join();
+  return true;
+}
+
+int DedupReport(const std::vector<std::string>& pos, const Args& args) {
+  if (pos.size() != 1) Usage(2);
+  std::string brokers = Required(args, "brokers");
+  std::string group = args.count("group") ? args.at("group") : "crm-dedup";
+  auto timeout = DurationArg(args, "timeout", "600s");
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int64_t last = -1;
+  while (true) {
+    auto lag = crm::kafka::GroupLag(brokers, group, {"crm.events.v1"}, std::chrono::seconds(10));
+    if (lag.ok() && *lag == 0) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::fprintf(stderr, "crmctl: dedup still %s events behind after the timeout\n",
+                   lag.ok() ? std::to_string(*lag).c_str() : "?");
+      return 1;
+    }
+    if (lag.ok() && *lag != last) {
+      std::fprintf(stderr, "  dedup lag: %lld events\n", static_cast<long long>(*lag));
+      last = *lag;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  std::map<std::string, long> by_rule;
+  std::unordered_map<std::string, std::string> customer_of;  // event id -> customer id at resolution
+  std::set<std::string> leads;
+  long double_taps = 0, events = 0, merges = 0, unmerges = 0, shared = 0, review = 0;
+  bool ok = ReadTopic(brokers, "crm.resolved.v1", [&](const crm::kafka::Message& m) {
+    crm::v1::ResolvedEvent r;
+    if (!r.ParseFromString(m.value)) return;
+    events++;
+    by_rule[r.match().rule().substr(0, r.match().rule().find(':'))]++;
+    customer_of[r.event().event_id()] = r.customer_id();
+    if (!r.lead_id().empty()) (r.lead_update() ? double_taps++ : (leads.insert(r.lead_id()), 0));
+  });
+  ok = ok && ReadTopic(brokers, "crm.identity.v1", [&](const crm::kafka::Message& m) {
+    crm::v1::IdentityEvent ch;
+    if (!ch.ParseFromString(m.value)) return;
+    merges += ch.has_merged();
+    unmerges += ch.has_unmerged();
+    shared += ch.has_key_shared();
+    review += ch.has_review_queued();
+  });
+  if (!ok) return 1;
+  // Customers as they are now: follow merges to the survivor.
+  auto channel = crm::grpcutil::MakeChannel(pos[0]);
+  auto stub = crm::v1::IdentityService::NewStub(channel);
+  std::unordered_map<std::string, std::string> survivor;
+  for (const auto& [ev, cid] : customer_of) {
+    if (survivor.count(cid)) continue;
+    crm::v1::ResolveRequest req;
+    req.set_kind("customer_id");
+    req.set_value(cid);
+    crm::v1::ResolveResponse resp;
+    auto ctx = crm::grpcutil::MakeContext(std::chrono::seconds(10));
+    auto st = stub->Resolve(ctx.get(), req, &resp);
+    if (!st.ok()) {
+      std::fprintf(stderr, "crmctl: resolve %s: %s\n", cid.c_str(), st.error_message().c_str());
+      return 1;
+    }
+    survivor[cid] = resp.customer_id();
+  }
+  std::unordered_map<std::string, std::string> clusters;
+  std::set<std::string> customers;
+  for (const auto& [ev, cid] : customer_of) {
+    clusters[ev] = survivor[cid];
+    customers.insert(survivor[cid]);
+  }
+  std::printf("\nResolved events on crm.resolved.v1: %ld\n", events);
+  for (const auto& [k, n] : by_rule) std::printf("  %-40s %8ld\n", ("by " + k).c_str(), n);
+  std::printf("Customers: %zu (merges %ld, unmerges %ld, shared keys %ld, review queue items %ld)\n", customers.size(),
+              merges, unmerges, shared, review);
+  std::printf("Booth leads: %zu (double taps folded into them: %ld)\n", leads.size(), double_taps);
+  if (args.count("clusters")) {
+    std::ofstream out(args.at("clusters"));
+    out << "record_id,cluster_id\n";
+    for (const auto& [ev, c] : clusters) out << ev << "," << c << "\n";
+  }
+  if (args.count("truth")) {
+    auto truth = crm::dedup::ReadTwoColumnCsv(args.at("truth"), "record_id", "entity_id");
+    if (!truth.ok()) {
+      std::fprintf(stderr, "crmctl: %s\n", truth.status().ToString().c_str());
+      return 1;
+    }
+    auto e = crm::dedup::Evaluate(clusters, *truth);
+    std::printf("Against ground truth (%lld events): pairwise precision %.4f recall %.4f F1 %.4f; "
+                "B-cubed precision %.4f recall %.4f\n",
+                static_cast<long long>(e.records), e.precision, e.recall, e.f1, e.bcubed_precision, e.bcubed_recall);
+    if (e.missing_in_clusters) std::printf("  %lld truth events not resolved\n", static_cast<long long>(e.missing_in_clusters));
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -325,6 +444,7 @@ int main(int argc, char** argv) {
   if (cmd == "shows-upsert") return ShowsUpsert(pos, args);
   if (cmd == "publish-files") return PublishFiles(args);
   if (cmd == "ingest-report") return IngestReport(args);
+  if (cmd == "dedup-report") return DedupReport(pos, args);
   if (cmd == "help" || cmd == "--help") Usage(0);
   std::fprintf(stderr, "crmctl: unknown command %s\n", cmd.c_str());
   Usage(2);
