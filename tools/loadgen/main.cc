@@ -4,6 +4,10 @@
 //   crm-loadgen ingest-grpc --addr HOST:PORT [--events 200000] [--streams 4] [--batch 100] [--rate EVENTS_PER_S]
 //       Publish streams to IngestService; throughput and per-event
 //       acknowledgement latency (send -> ack after the broker's ack).
+//   crm-loadgen dedup-stream --brokers LIST [--seconds 20] [--rate EVENTS_PER_S]
+//       Produces normalized events straight to crm.events.v1 (as ingest
+//       would) and measures what comes out on crm.resolved.v1: throughput and
+//       end-to-end latency (produced -> resolved event consumed).
 //   crm-loadgen ingest-raw --brokers LIST --addr HOST:PORT [--seconds 20] [--rate RECORDS_PER_S] [--topic crm.raw.ticketing.v1]
 //       Produces raw JSON records as fast as the bus takes them while reading
 //       crm.events.v1; throughput of normalized events coming out of ingest
@@ -29,6 +33,7 @@
 #include "common/kafka/reader.h"
 #include "common/normalize/contact.h"
 #include "crm/v1/event.pb.h"
+#include "crm/v1/identity.pb.h"
 #include "crm/v1/ingest.grpc.pb.h"
 #include "crm/v1/shows.grpc.pb.h"
 
@@ -44,7 +49,7 @@ int64_t WallMs() {
 
 [[noreturn]] void Usage() {
   std::fprintf(stderr,
-               "usage:\n  crm-loadgen ingest-grpc --addr HOST:PORT [--events 200000] [--streams 4] [--batch 100] [--rate N]\n"
+               "usage:\n  crm-loadgen dedup-stream --brokers LIST [--seconds 20] [--rate 10000]\n  crm-loadgen ingest-grpc --addr HOST:PORT [--events 200000] [--streams 4] [--batch 100] [--rate N]\n"
                "  crm-loadgen ingest-raw --brokers LIST --addr HOST:PORT [--seconds 20] [--topic crm.raw.ticketing.v1]\n");
   std::exit(2);
 }
@@ -340,6 +345,74 @@ int IngestRaw(const Args& args) {
   return out.load() == produced ? 0 : 1;
 }
 
+int DedupStream(const Args& args) {
+  std::string brokers = Arg(args, "brokers", "");
+  if (brokers.empty()) Usage();
+  const double seconds = std::atof(Arg(args, "seconds", "20").c_str());
+  const double rate = std::atof(Arg(args, "rate", "10000").c_str());
+  auto producer = crm::kafka::Producer::Create({.brokers = brokers, .client_id = "loadgen"});
+  if (!producer.ok()) {
+    std::fprintf(stderr, "%s\n", producer.status().ToString().c_str());
+    return 1;
+  }
+  auto reader = crm::kafka::TopicReader::Create(brokers, "crm.resolved.v1", "loadgen", std::chrono::seconds(10),
+                                                crm::kafka::TopicReader::Start::kEnd);
+  if (!reader.ok()) {
+    std::fprintf(stderr, "%s\n", reader.status().ToString().c_str());
+    return 1;
+  }
+  std::mutex mu;
+  std::vector<double> e2e_ms;
+  std::atomic<int64_t> out{0};
+  const std::string run = std::to_string(WallMs());
+  std::thread consume([&] {
+    (*reader)->Run([&](const crm::kafka::Message& m) {
+      crm::v1::ResolvedEvent r;
+      if (!r.ParseFromString(m.value)) return;
+      auto it = r.event().attributes().find("lg_run");
+      if (it == r.event().attributes().end() || it->second != run) return;
+      int64_t sent = std::atoll(r.event().attributes().at("lg_sent_ms").c_str());
+      std::lock_guard l(mu);
+      e2e_ms.push_back(static_cast<double>(WallMs() - sent));
+      out++;
+    });
+  });
+  auto t0 = Clock::now();
+  int64_t produced = 0;
+  auto stop_at = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  while (Clock::now() < stop_at) {
+    auto due = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(produced / rate));
+    if (due > Clock::now()) std::this_thread::sleep_until(due);
+    int64_t now = WallMs();
+    crm::v1::Event ev = MakeEvent(produced, now);
+    ev.set_event_id(run + "-" + std::to_string(produced));
+    (*ev.mutable_attributes())["lg_run"] = run;
+    (*ev.mutable_attributes())["lg_sent_ms"] = std::to_string(now);
+    auto st = (*producer)->Publish("crm.events.v1", ev.identity().email(), ev.SerializeAsString(),
+                                   [](const crm::kafka::Delivery&) {});
+    if (!st.ok()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      continue;
+    }
+    ++produced;
+  }
+  double produce_secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  (void)(*producer)->Flush(std::chrono::seconds(60));
+  auto give_up = Clock::now() + std::chrono::seconds(60);
+  while (out.load() < produced && Clock::now() < give_up) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  double total_secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  (*reader)->Stop();
+  consume.join();
+  std::lock_guard l(mu);
+  std::sort(e2e_ms.begin(), e2e_ms.end());
+  std::printf("dedup-stream: offered %.0f events/s, produced %lld in %.1f s; %lld resolved in %.1f s (%.0f/s)\n", rate,
+              static_cast<long long>(produced), produce_secs, static_cast<long long>(out.load()), total_secs,
+              out.load() / total_secs);
+  std::printf("dedup-stream: end-to-end latency (produced -> resolved event read) p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+              Pct(e2e_ms, 0.50), Pct(e2e_ms, 0.99), e2e_ms.empty() ? 0.0 : e2e_ms.back());
+  return out.load() == produced ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -355,5 +428,6 @@ int main(int argc, char** argv) {
   g_epp = std::max<int64_t>(1, std::atoll(Arg(args, "events-per-person", "5").c_str()));
   if (cmd == "ingest-grpc") return IngestGrpc(args);
   if (cmd == "ingest-raw") return IngestRaw(args);
+  if (cmd == "dedup-stream") return DedupStream(args);
   Usage();
 }

@@ -166,6 +166,18 @@ NameValue PrepareName(std::string_view full_name, std::string_view family_name, 
   std::string letters = v.concat;
   std::sort(letters.begin(), letters.end());
   v.letters = Hash(letters);
+  std::vector<std::string> sorted_tokens = v.tokens;
+  std::sort(sorted_tokens.begin(), sorted_tokens.end());
+  std::string joined;
+  for (const auto& t : sorted_tokens) joined += t;
+  v.sorted = Hash(joined);
+  if (v.han.empty()) {
+    for (size_t i = 0; i < v.concat.size(); ++i) {
+      char c = v.concat[i];
+      v.folded += c;
+      if ((c == 'u' || c == 'a' || c == 'o') && i + 1 < v.concat.size() && v.concat[i + 1] == 'e') ++i;
+    }
+  }
   return v;
 }
 
@@ -212,13 +224,30 @@ bool InitialsAgree(const NameValue& a, const NameValue& b) {
   return initials && covered(a, b) && covered(b, a);
 }
 
+// The first difference of two concatenations lies in a token of at least 4
+// letters on both sides: "Micheal"/"Michael" is a typo, while "Wei"/"Wen" or
+// "Li"/"Lu" (romanized Chinese syllables) are different names.
+bool TypoInLongToken(const NameValue& a, const NameValue& b) {
+  size_t i = 0;
+  while (i < a.concat.size() && i < b.concat.size() && a.concat[i] == b.concat[i]) ++i;
+  auto token_len_at = [](const NameValue& v, size_t pos) {
+    size_t start = 0;
+    for (const auto& t : v.tokens) {
+      if (pos < start + t.size() || &t == &v.tokens.back()) return t.size();
+      start += t.size();
+    }
+    return size_t{0};
+  };
+  return token_len_at(a, i) >= 4 && token_len_at(b, i) >= 4;
+}
+
 }  // namespace
 
 uint8_t CompareNames(const NameValue& a, const NameValue& b) {
   if (a.empty() || b.empty()) return kNameMissing;
   const bool both_han = !a.han.empty() && !b.han.empty();
   if (both_han && a.han == b.han) return kNameExact;
-  if (FormsMeet(a, b)) return both_han ? kNameHomophone : kNameExact;
+  if (FormsMeet(a, b) || a.sorted == b.sorted) return both_han ? kNameHomophone : kNameExact;
   if (both_han) {
     // Chinese names are short: a different character with a different reading
     // is usually a different person. Three or more characters with one
@@ -231,11 +260,17 @@ uint8_t CompareNames(const NameValue& a, const NameValue& b) {
     }
     return kNameDifferent;
   }
+  if (a.han.empty() && b.han.empty() &&
+      ((WithinOneTypo(a.concat, b.concat) && TypoInLongToken(a, b)) || (!a.folded.empty() && a.folded == b.folded))) {
+    return kNameSimilar;
+  }
+  // Spelling similarity only counts where the names first differ in a long
+  // token: short romanized syllables one letter apart are different names.
+  const bool long_token = TypoInLongToken(a, b);
   double jw = std::max(JaroWinkler(a.concat, b.concat), JaroWinkler(SortedConcat(a.tokens), SortedConcat(b.tokens)));
-  if (jw >= 0.94) return kNameSimilar;
+  if (jw >= 0.94 && long_token) return kNameSimilar;
   if (InitialsAgree(a, b)) return kNamePartial;
-  // Latin against pinyin of different characters, or loose spellings.
-  if (a.han.empty() && b.han.empty() && jw >= 0.88) return kNamePartial;
+  if (a.han.empty() && b.han.empty() && jw >= 0.88 && long_token) return kNamePartial;
   return kNameDifferent;
 }
 

@@ -36,6 +36,8 @@ struct NameValue {
   // "Zhangwei", "ZHANG Wei", "张伟").
   uint64_t forms[3] = {0, 0, 0};
   uint64_t letters = 0;  // hash of the sorted letters (a blocking key)
+  uint64_t sorted = 0;   // hash of the tokens sorted and joined (any order)
+  std::string folded;    // concat with German transcriptions folded ("ue" -> "u", "ae" -> "a", "oe" -> "o")
   bool empty() const { return concat.empty(); }
 };
 
@@ -48,7 +50,9 @@ enum NameLevel : uint8_t {
   kNameMissing = 0,
   kNameDifferent = 1,
   kNamePartial = 2,    // an initial and a surname agree ("M. Schmidt"), or loosely similar
-  kNameSimilar = 3,    // a typo apart ("Micheal"/"Michael"), Jaro-Winkler >= 0.94
+  kNameSimilar = 3,    // a typo apart in a token of 4+ letters ("Micheal"/"Michael"; not "Wei"/"Wen"),
+                       // Jaro-Winkler >= 0.94,
+                       // or equal after folding German transcriptions ("Jürgen Müller"/"Juergen Mueller")
   kNameHomophone = 4,  // same pinyin, different characters (张伟/张玮)
   kNameExact = 5,      // same characters, or same tokens in any order/spacing/script
   kNameLevels = 6,
@@ -79,7 +83,9 @@ uint8_t CompareCompanies(const CompanyValue& a, const CompanyValue& b);
 
 // ---- Contacts and ids (values already normalized) ----
 
-// Email keys ("zhang.wei@huadong.com"): 3 exact, 2 same local part or one typo apart.
+// Email keys ("zhang.wei@huadong.com"): 3 exact; 2 the same local part of at
+// least 4 characters at another domain (short ones like "wei@" are common to
+// many people), or one typo apart.
 uint8_t CompareEmails(std::string_view a, std::string_view b);
 // E.164 numbers: 3 exact, 2 same last 8 digits or one typo apart.
 uint8_t ComparePhones(std::string_view a, std::string_view b);

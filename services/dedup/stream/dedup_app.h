@@ -40,8 +40,9 @@ class EventGate {
     uint32_t dwell_seconds = 0;
     bool update = false;  // a double tap of lead_id
   };
-  // For booth scans: the lead this scan belongs to.
-  absl::StatusOr<Lead> Tap(const crm::v1::Event& scan);
+  // For booth scans, in one round trip: the lead each scan belongs to (a
+  // double tap within the window extends the earlier scan's lead).
+  absl::StatusOr<std::vector<Lead>> Taps(const std::vector<const crm::v1::Event*>& scans);
 
  private:
   redis::KeyValueStore& kv_;

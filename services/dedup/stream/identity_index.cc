@@ -4,8 +4,12 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <array>
+#include <memory>
 #include <set>
+#include <shared_mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "common/normalize/contact.h"
 #include "common/normalize/text.h"
@@ -99,6 +103,123 @@ crm::v1::MatchEvidence Evidence(const Layout& layout, const Model& model, const 
     fe->set_weight(std::log2(std::max(model.m()[f][l], 1e-9) / std::max(model.u()[f][l], 1e-9)));
   }
   return ev;
+}
+
+// Prepared views of records by id. A record id is a hash of the identity it
+// names, so a view never goes stale; the cache saves re-reading and
+// re-normalizing candidate records on every new record. Sharded, bounded
+// (a full shard is cleared).
+class ViewCache {
+ public:
+  std::shared_ptr<const RecordView> Find(const std::string& rid) {
+    Shard& s = shards_[std::hash<std::string>{}(rid) % kShards];
+    std::shared_lock l(s.mu);
+    auto it = s.map.find(rid);
+    return it == s.map.end() ? nullptr : it->second;
+  }
+  void Put(const std::string& rid, std::shared_ptr<const RecordView> v) {
+    Shard& s = shards_[std::hash<std::string>{}(rid) % kShards];
+    std::unique_lock l(s.mu);
+    if (s.map.size() >= kPerShard) s.map.clear();
+    s.map.emplace(rid, std::move(v));
+  }
+
+ private:
+  static constexpr size_t kShards = 16, kPerShard = 32'768;
+  struct Shard {
+    std::shared_mutex mu;
+    std::unordered_map<std::string, std::shared_ptr<const RecordView>> map;
+  };
+  std::array<Shard, kShards> shards_;
+};
+
+ViewCache& Views() {
+  static ViewCache cache;
+  return cache;
+}
+
+}  // namespace
+
+namespace {
+
+using Getter = std::string (*)(const crm::v1::Identity&);
+const std::vector<std::pair<const char*, Getter>>& GoldenFields() {
+  static const std::vector<std::pair<const char*, Getter>> fields = {
+      {"full_name",
+       [](const crm::v1::Identity& i) {
+         if (!i.full_name().empty()) return i.full_name();
+         if (i.family_name().empty() && i.given_name().empty()) return std::string();
+         return StrCat(i.family_name(), i.family_name().empty() || i.given_name().empty() ? "" : " ", i.given_name());
+       }},
+      {"company", [](const crm::v1::Identity& i) { return i.company(); }},
+      {"email",
+       [](const crm::v1::Identity& i) { return i.normalized().email().empty() ? i.email() : i.normalized().email(); }},
+      {"phone",
+       [](const crm::v1::Identity& i) {
+         return i.normalized().phone_e164().empty() ? i.phone() : i.normalized().phone_e164();
+       }},
+      {"city", [](const crm::v1::Identity& i) { return i.city(); }},
+      {"country",
+       [](const crm::v1::Identity& i) {
+         return i.normalized().country().empty() ? i.country() : i.normalized().country();
+       }},
+      {"title", [](const crm::v1::Identity& i) { return i.title(); }},
+      {"industry", [](const crm::v1::Identity& i) { return i.industry(); }},
+  };
+  return fields;
+}
+
+// Survivorship: a value from a more trusted source wins; between equally
+// trusted sources the most recent non-empty value wins. Provenance is kept
+// per field. The golden record is a Redis hash: per field the serialized
+// GoldenField and "<field>:rank", a string that sorts better-first.
+struct GoldenEntry {
+  std::string field, rank;
+  crm::v1::GoldenField value;
+};
+
+std::vector<GoldenEntry> GoldenEntries(const crm::v1::RecordAssigned& ra, const std::vector<std::string>& trusted) {
+  int trust = static_cast<int>(std::find(trusted.begin(), trusted.end(), ra.source_system()) - trusted.begin());
+  char rank[48];
+  std::snprintf(rank, sizeof rank, "%03d|%020lld", trust,
+                static_cast<long long>(4'000'000'000'000'000'000LL - ra.occurred_ms()));
+  std::vector<GoldenEntry> out;
+  for (const auto& [name, get] : GoldenFields()) {
+    std::string v = std::string(StripWhitespace(get(ra.identity())));
+    if (v.empty()) continue;
+    GoldenEntry e;
+    e.field = name;
+    e.rank = rank;
+    e.value.set_field(name);
+    e.value.set_value(v);
+    e.value.set_record_id(ra.record_id());
+    e.value.set_source_system(ra.source_system());
+    e.value.set_observed_ms(ra.occurred_ms());
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// KEYS[1]: the golden hash; ARGV: field, rank, value triples. A field is
+// replaced when the new rank sorts first (or equal: the later record).
+constexpr const char* kGoldenScript = R"lua(
+for i = 1, #ARGV, 3 do
+  local cur = redis.call('HGET', KEYS[1], ARGV[i] .. ':rank')
+  if not cur or ARGV[i + 1] <= cur then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2], ARGV[i] .. ':rank', ARGV[i + 1])
+  end
+end
+return 0
+)lua";
+
+Command GoldenCommand(const std::string& key, const std::vector<GoldenEntry>& entries) {
+  Command cmd = {"EVAL", kGoldenScript, "1", key};
+  for (const auto& e : entries) {
+    cmd.push_back(e.field);
+    cmd.push_back(e.rank);
+    cmd.push_back(e.value.SerializeAsString());
+  }
+  return cmd;
 }
 
 }  // namespace
@@ -206,63 +327,145 @@ absl::StatusOr<std::vector<crm::v1::RecordAssigned>> IdentityIndex::Records(cons
   return out;
 }
 
-absl::StatusOr<IdentityIndex::Candidate> IdentityIndex::BestCandidate(const RecordView& view) {
+absl::StatusOr<IdentityIndex::Candidate> IdentityIndex::BestCandidate(const RecordView& view,
+                                                                      const std::vector<Reply>& blocks,
+                                                                      const Reply& tf_count, const Reply& tf_total) {
   Candidate best;
-  if (view.blocking.empty()) return best;
-  std::vector<Command> cmds;
-  for (uint64_t h : view.blocking) {
-    cmds.push_back({"SRANDMEMBER", K("blk:" + Hex(h)), std::to_string(opt_.candidates_per_key)});
-  }
-  if (!view.prepared.name.empty()) {
-    cmds.push_back({"GET", K("tf:" + Hex(view.prepared.name.letters))});
-    cmds.push_back({"GET", K("tf:total")});
-  }
-  auto replies = Pipe(cmds);
-  if (!replies.ok()) return replies.status();
   std::set<std::string> candidates;
-  for (size_t i = 0; i < view.blocking.size(); ++i) {
-    for (const auto& e : (*replies)[i].elements) candidates.insert(e.str);
+  for (const auto& b : blocks) {
+    for (const auto& e : b.elements) candidates.insert(e.str);
   }
+  if (candidates.empty()) return best;
   Prepared mine = view.prepared;
   if (!mine.name.empty()) {
-    double count = std::atof((*replies)[view.blocking.size()].str.c_str());
-    double total = std::atof((*replies)[view.blocking.size() + 1].str.c_str());
+    double count = std::atof(tf_count.str.c_str());
+    double total = std::atof(tf_total.str.c_str());
     int f = IdentityLayout().FieldOf(FieldKind::kName);
     if (total > 0 && f >= 0) mine.tf[f] = static_cast<float>((count + 1) / (total + 1));
   }
+  // Survivors of the candidates, then a sample of each one's records: two
+  // round trips for all candidates (plus one per rare merge chain).
+  std::vector<std::string> cands(candidates.begin(), candidates.end());
+  if (static_cast<int>(cands.size()) > opt_.max_candidates) cands.resize(opt_.max_candidates);
+  std::vector<Command> alias_cmds;
+  for (const auto& c : cands) alias_cmds.push_back({"GET", K("alias:" + c)});
+  auto aliases = Pipe(alias_cmds);
+  if (!aliases.ok()) return aliases.status();
   std::set<std::string> survivors;
-  for (const auto& c : candidates) {
-    auto s = Survivor(c);
-    if (!s.ok()) return s.status();
-    survivors.insert(*s);
-    if (static_cast<int>(survivors.size()) >= opt_.max_candidates) break;
+  for (size_t i = 0; i < cands.size(); ++i) {
+    if ((*aliases)[i].is_nil()) {
+      survivors.insert(cands[i]);
+    } else {
+      auto sv = Survivor((*aliases)[i].str);
+      if (!sv.ok()) return sv.status();
+      survivors.insert(*sv);
+    }
   }
-  for (const auto& cid : survivors) {
-    auto records = Records(cid, opt_.records_per_candidate);
-    if (!records.ok()) return records.status();
-    for (const auto& ra : *records) {
-      RecordView other = ViewOf(ra.identity(), ra.show_id(), ra.edition_id(), opt_.region);
-      double p = 0;
-      auto ev = Evidence(IdentityLayout(), model_, mine, other.prepared, ra.record_id(), &p);
-      if (p > best.probability) {
-        best.customer_id = cid;
-        best.probability = p;
-        best.evidence = std::move(ev);
+  std::vector<std::string> ids(survivors.begin(), survivors.end());
+  std::vector<Command> rec_cmds;
+  for (const auto& cid : ids) {
+    rec_cmds.push_back({"SRANDMEMBER", K("cust:" + cid + ":recs"), std::to_string(opt_.records_per_candidate)});
+  }
+  auto recs = Pipe(rec_cmds);
+  if (!recs.ok()) return recs.status();
+  // Views of the sampled records: from the cache, the rest read in one MGET.
+  std::vector<std::pair<std::string, std::shared_ptr<const RecordView>>> views;  // (owner, view)
+  Command mget = {"MGET"};
+  std::vector<std::string> missing_owner;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    for (const auto& e : (*recs)[i].elements) {
+      if (auto v = Views().Find(e.str)) {
+        views.emplace_back(ids[i], std::move(v));
+      } else {
+        mget.push_back(K("rec:" + e.str));
+        missing_owner.push_back(ids[i]);
       }
     }
   }
+  if (!missing_owner.empty()) {
+    auto vals = Run(mget);
+    if (!vals.ok()) return vals.status();
+    for (size_t i = 0; i < vals->elements.size() && i < missing_owner.size(); ++i) {
+      crm::v1::RecordAssigned ra;
+      if (vals->elements[i].is_nil() || !ra.ParseFromString(vals->elements[i].str)) continue;
+      auto v = std::make_shared<const RecordView>(ViewOf(ra.identity(), ra.show_id(), ra.edition_id(), opt_.region));
+      Views().Put(ra.record_id(), v);
+      views.emplace_back(missing_owner[i], std::move(v));
+    }
+  }
+  // Score every pair; evidence is written out for the best one only.
+  const Layout& layout = IdentityLayout();
+  std::vector<uint8_t> levels(layout.fields().size());
+  double best_score = -1e300;
+  const RecordView* best_view = nullptr;
+  for (const auto& [owner, other] : views) {
+    Compare(layout, mine, other->prepared, levels.data());
+    double score = model_.Score(levels.data(), mine);
+    if (score > best_score || (score == best_score && owner < best.customer_id)) {
+      best_score = score;
+      best.customer_id = owner;
+      best_view = other.get();
+    }
+  }
+  if (best_view) best.evidence = Evidence(layout, model_, mine, best_view->prepared, best_view->record_id, &best.probability);
   return best;
+}
+
+absl::StatusOr<std::vector<std::string>> IdentityIndex::KnownRecords(const std::vector<const RecordView*>& views) {
+  std::vector<Command> cmds;
+  for (const auto* v : views) cmds.push_back({"GET", K("rec:" + v->record_id + ":c")});
+  auto r = Pipe(cmds);
+  if (!r.ok()) return r.status();
+  std::vector<std::string> out(views.size());
+  std::vector<Command> aliases;
+  std::vector<size_t> which;
+  for (size_t i = 0; i < views.size(); ++i) {
+    if ((*r)[i].is_nil()) continue;
+    out[i] = (*r)[i].str;
+    aliases.push_back({"GET", K("alias:" + out[i])});
+    which.push_back(i);
+  }
+  auto a = Pipe(aliases);
+  if (!a.ok()) return a.status();
+  for (size_t j = 0; j < which.size(); ++j) {
+    if ((*a)[j].is_nil()) continue;
+    auto s = Survivor((*a)[j].str);  // merged: follow the (rare) chain
+    if (!s.ok()) return s.status();
+    out[which[j]] = *s;
+  }
+  return out;
 }
 
 absl::StatusOr<IdentityIndex::Resolution> IdentityIndex::Resolve(const crm::v1::Event& event,
                                                                 std::vector<IdentityEvent>* changes) {
-  RecordView view = ViewOf(event.identity(), event.show_id(), event.edition_id(), opt_.region);
+  return Resolve(event, ViewOf(event.identity(), event.show_id(), event.edition_id(), opt_.region), changes);
+}
+
+absl::StatusOr<IdentityIndex::Resolution> IdentityIndex::Resolve(const crm::v1::Event& event, const RecordView& view,
+                                                                std::vector<IdentityEvent>* changes) {
   Resolution res;
   res.record_id = view.record_id;
-  auto known = KnownRecord(view.record_id);
-  if (!known.ok()) return known.status();
-  if (!known->empty()) {
-    res.customer_id = *known;
+  // One round trip for what every new record needs: is it known after all,
+  // who holds its keys (and are they shared), the blocking candidates and
+  // the name's frequency.
+  std::vector<Command> first = {{"GET", K("rec:" + view.record_id + ":c")}};
+  for (const auto& k : view.keys) {
+    first.push_back({"GET", K("key:" + k)});
+    first.push_back({"EXISTS", K("shared:" + k)});
+  }
+  const size_t blocks_at = first.size();
+  for (uint64_t h : view.blocking) {
+    first.push_back({"SRANDMEMBER", K("blk:" + Hex(h)), std::to_string(opt_.candidates_per_key)});
+  }
+  const size_t tf_at = first.size();
+  first.push_back({"GET", K("tf:" + Hex(view.prepared.name.letters))});
+  first.push_back({"GET", K("tf:total")});
+  auto r1 = Pipe(first);
+  if (!r1.ok()) return r1.status();
+  if (!(*r1)[0].is_nil()) {
+    auto s = Survivor((*r1)[0].str);
+    if (!s.ok()) return s.status();
+    res.customer_id = *s;
     res.match.set_rule("record");
     res.match.set_probability(1.0);
     res.match.set_matched_record_id(view.record_id);
@@ -272,56 +475,61 @@ absl::StatusOr<IdentityIndex::Resolution> IdentityIndex::Resolve(const crm::v1::
   // Deterministic keys: drop shared ones; a key held by a customer whose
   // names all clearly differ from this record's name is shared.
   std::vector<std::string> keys;
-  if (!view.keys.empty()) {
-    std::vector<Command> cmds;
-    for (const auto& k : view.keys) {
-      cmds.push_back({"GET", K("key:" + k)});
-      cmds.push_back({"EXISTS", K("shared:" + k)});
-    }
-    auto r = Pipe(cmds);
-    if (!r.ok()) return r.status();
+  std::vector<std::string> holders;  // per key in `keys`: the holder, "" if unclaimed
+  {
+    std::vector<size_t> held;  // indices into view.keys needing the name test
+    std::vector<Command> names;
     for (size_t i = 0; i < view.keys.size(); ++i) {
-      const Reply& holder = (*r)[2 * i];
-      if ((*r)[2 * i + 1].integer > 0) continue;
+      const Reply& holder = (*r1)[1 + 2 * i];
+      if ((*r1)[2 + 2 * i].integer > 0) continue;  // shared
       if (!holder.is_nil() && !view.prepared.name.empty()) {
-        auto names = Run({"SMEMBERS", K("cust:" + holder.str + ":names")});
-        if (!names.ok()) return names.status();
-        bool compatible = names->elements.empty();
-        for (const auto& n : names->elements) {
-          // Stored as "<tokens>/<han>": the characters when there are any.
-          auto slash = n.str.find('/');
-          std::string han = slash == std::string::npos ? std::string() : n.str.substr(slash + 1);
-          NameValue other = PrepareName(han.empty() ? n.str.substr(0, slash) : han);
-          if (CompareNames(view.prepared.name, other) != kNameDifferent) compatible = true;
-        }
-        if (!compatible) {
-          IdentityEvent ch;
-          ch.set_at_ms(NowMs());
-          auto* ks = ch.mutable_key_shared();
-          ks->set_key(view.keys[i]);
-          ks->set_customer_id(holder.str);
-          ks->set_record_id(view.record_id);
-          if (auto st = Apply(ch); !st.ok()) return st;
-          changes->push_back(std::move(ch));
-          continue;
-        }
+        held.push_back(i);
+        names.push_back({"SMEMBERS", K("cust:" + holder.str + ":names")});
       }
+    }
+    auto rn = Pipe(names);
+    if (!rn.ok()) return rn.status();
+    std::set<size_t> shared;
+    for (size_t j = 0; j < held.size(); ++j) {
+      bool compatible = (*rn)[j].elements.empty();
+      for (const auto& n : (*rn)[j].elements) {
+        // Stored as "<tokens>/<han>": the characters when there are any.
+        auto slash = n.str.find('/');
+        std::string han = slash == std::string::npos ? std::string() : n.str.substr(slash + 1);
+        NameValue other = PrepareName(han.empty() ? n.str.substr(0, slash) : han);
+        if (CompareNames(view.prepared.name, other) != kNameDifferent) compatible = true;
+      }
+      if (compatible) continue;
+      size_t i = held[j];
+      shared.insert(i);
+      IdentityEvent ch;
+      ch.set_at_ms(NowMs());
+      auto* ks = ch.mutable_key_shared();
+      ks->set_key(view.keys[i]);
+      ks->set_customer_id((*r1)[1 + 2 * i].str);
+      ks->set_record_id(view.record_id);
+      if (auto st = Apply(ch); !st.ok()) return st;
+      changes->push_back(std::move(ch));
+    }
+    for (size_t i = 0; i < view.keys.size(); ++i) {
+      if ((*r1)[2 + 2 * i].integer > 0 || shared.count(i)) continue;
       keys.push_back(view.keys[i]);
+      holders.push_back((*r1)[1 + 2 * i].is_nil() ? std::string() : (*r1)[1 + 2 * i].str);
     }
   }
 
   // Probabilistic candidates when no key is known yet (a known key decides).
   Candidate candidate;
   bool any_claimed = false;
-  if (!keys.empty()) {
-    Command mget = {"MGET"};
-    for (const auto& k : keys) mget.push_back(K("key:" + k));
-    auto r = Run(mget);
-    if (!r.ok()) return r.status();
-    for (const auto& e : r->elements) any_claimed = any_claimed || !e.is_nil();
+  std::string deciding_key;  // the first key some customer already holds
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (holders[i].empty()) continue;
+    if (!any_claimed) deciding_key = keys[i];
+    any_claimed = true;
   }
   if (!any_claimed) {
-    auto c = BestCandidate(view);
+    std::vector<Reply> blocks(r1->begin() + blocks_at, r1->begin() + tf_at);
+    auto c = BestCandidate(view, blocks, (*r1)[tf_at], (*r1)[tf_at + 1]);
     if (!c.ok()) return c.status();
     candidate = std::move(*c);
   }
@@ -353,18 +561,13 @@ absl::StatusOr<IdentityIndex::Resolution> IdentityIndex::Resolve(const crm::v1::
     res.match.set_rule(created ? "new" : "key");
     res.match.set_probability(created ? 0.0 : 1.0);
   }
-  if (!others.empty() || (!created && !keys.empty() && !auto_match)) {
-    // Which key decided: the first one the customer holds.
-    for (const auto& k : keys) {
-      auto h = Run({"GET", K("key:" + k)});
-      if (h.ok() && !h->is_nil()) {
-        auto s = Survivor(h->str);
-        if (s.ok() && *s == cid) {
-          res.match.set_rule(StrCat("key:", k.substr(0, 1) == "e" ? "email" : k.substr(0, 1) == "p" ? "phone" : "identifier"));
-          res.match.set_key(k.substr(2));
-          break;
-        }
-      }
+  if (!created && !auto_match) {
+    // Which key decided: the first one already held (or, when a concurrent
+    // replica claimed them first, the first of the record's keys).
+    const std::string& k = deciding_key.empty() ? (keys.empty() ? deciding_key : keys.front()) : deciding_key;
+    if (!k.empty()) {
+      res.match.set_rule(StrCat("key:", k[0] == 'e' ? "email" : k[0] == 'p' ? "phone" : "identifier"));
+      res.match.set_key(k.substr(2));
     }
   }
 
@@ -539,9 +742,9 @@ absl::Status IdentityIndex::Apply(const IdentityEvent& ch) {
       }
       for (const auto& k : view.keys) cmds.push_back({"SET", K("key:" + k), cid, "NX"});
       for (uint64_t h : view.blocking) cmds.push_back({"SADD", K("blk:" + Hex(h)), cid});
-      auto r = Pipe(cmds);
-      if (!r.ok()) return r.status();
-      return RefreshGolden(cid);
+      auto golden = GoldenEntries(ra, opt_.trusted_sources);
+      if (!golden.empty()) cmds.push_back(GoldenCommand(K("cust:" + cid + ":golden"), golden));
+      return Pipe(cmds).status();
     }
     case IdentityEvent::kMerged: {
       const auto& m = ch.merged();
@@ -649,47 +852,12 @@ absl::Status IdentityIndex::Apply(const IdentityEvent& ch) {
 absl::Status IdentityIndex::RefreshGolden(const std::string& cid) {
   auto recs = Records(cid, 0);
   if (!recs.ok()) return recs.status();
-  auto trust = [&](const std::string& system) {
-    auto it = std::find(opt_.trusted_sources.begin(), opt_.trusted_sources.end(), system);
-    return static_cast<int>(it - opt_.trusted_sources.begin());  // lower is more trusted
-  };
-  using Getter = std::string (*)(const crm::v1::Identity&);
-  const std::vector<std::pair<const char*, Getter>> fields = {
-      {"full_name",
-       [](const crm::v1::Identity& i) {
-         if (!i.full_name().empty()) return i.full_name();
-         if (i.family_name().empty() && i.given_name().empty()) return std::string();
-         return StrCat(i.family_name(), i.family_name().empty() || i.given_name().empty() ? "" : " ", i.given_name());
-       }},
-      {"company", [](const crm::v1::Identity& i) { return i.company(); }},
-      {"email", [](const crm::v1::Identity& i) { return i.normalized().email().empty() ? i.email() : i.normalized().email(); }},
-      {"phone",
-       [](const crm::v1::Identity& i) { return i.normalized().phone_e164().empty() ? i.phone() : i.normalized().phone_e164(); }},
-      {"city", [](const crm::v1::Identity& i) { return i.city(); }},
-      {"country", [](const crm::v1::Identity& i) { return i.normalized().country().empty() ? i.country() : i.normalized().country(); }},
-      {"title", [](const crm::v1::Identity& i) { return i.title(); }},
-      {"industry", [](const crm::v1::Identity& i) { return i.industry(); }},
-  };
-  crm::v1::Customer golden;
-  for (const auto& [name, get] : fields) {
-    const crm::v1::RecordAssigned* best = nullptr;
-    std::string best_value;
-    for (const auto& ra : *recs) {
-      std::string v = std::string(StripWhitespace(get(ra.identity())));
-      if (v.empty()) continue;
-      bool better = !best || trust(ra.source_system()) < trust(best->source_system()) ||
-                    (trust(ra.source_system()) == trust(best->source_system()) && ra.occurred_ms() > best->occurred_ms());
-      if (better) best = &ra, best_value = v;
-    }
-    if (!best) continue;
-    auto* g = golden.add_golden();
-    g->set_field(name);
-    g->set_value(best_value);
-    g->set_record_id(best->record_id());
-    g->set_source_system(best->source_system());
-    g->set_observed_ms(best->occurred_ms());
+  std::vector<Command> cmds = {{"DEL", K("cust:" + cid + ":golden")}};
+  for (const auto& ra : *recs) {
+    auto entries = GoldenEntries(ra, opt_.trusted_sources);
+    if (!entries.empty()) cmds.push_back(GoldenCommand(K("cust:" + cid + ":golden"), entries));
   }
-  return Run({"SET", K("cust:" + cid + ":golden"), golden.SerializeAsString()}).status();
+  return Pipe(cmds).status();
 }
 
 absl::StatusOr<crm::v1::ResolveResponse> IdentityIndex::Lookup(const std::string& kind, const std::string& value) {
@@ -737,15 +905,21 @@ absl::StatusOr<crm::v1::ResolveResponse> IdentityIndex::Lookup(const std::string
 absl::StatusOr<crm::v1::Customer> IdentityIndex::GetCustomer(const std::string& customer_id) {
   auto cid = Survivor(customer_id);
   if (!cid.ok()) return cid.status();
-  auto r = Pipe({{"GET", K("cust:" + *cid + ":golden")},
+  auto r = Pipe({{"HGETALL", K("cust:" + *cid + ":golden")},
                  {"SMEMBERS", K("cust:" + *cid + ":aliases")},
                  {"LRANGE", K("cust:" + *cid + ":hist"), "0", "-1"},
                  {"EXISTS", K("cust:" + *cid + ":recs")}});
   if (!r.ok()) return r.status();
   if ((*r)[3].integer == 0 && (*r)[2].elements.empty()) return absl::NotFoundError(StrCat("no customer ", customer_id));
   crm::v1::Customer c;
-  if (!(*r)[0].is_nil()) c.ParseFromString((*r)[0].str);
   c.set_customer_id(*cid);
+  std::map<std::string, crm::v1::GoldenField> golden;  // by field name, for a stable order
+  const auto& hash = (*r)[0].elements;
+  for (size_t i = 0; i + 1 < hash.size(); i += 2) {
+    if (hash[i].str.find(':') != std::string::npos) continue;  // "<field>:rank"
+    golden[hash[i].str].ParseFromString(hash[i + 1].str);
+  }
+  for (auto& [name, g] : golden) *c.add_golden() = std::move(g);
   std::vector<std::string> aliases;
   for (const auto& a : (*r)[1].elements) aliases.push_back(a.str);
   std::sort(aliases.begin(), aliases.end());

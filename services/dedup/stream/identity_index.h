@@ -24,7 +24,7 @@
 //   cust:<cid>:names         names seen (for the shared-key test)
 //   cust:<cid>:aliases       ids merged into it
 //   cust:<cid>:hist          list of IdentityEvent (merges, unmerges, never-merge)
-//   cust:<cid>:golden        Customer with only `golden` set (the cached profile)
+//   cust:<cid>:golden        the golden record (cached profile): hash of field -> GoldenField, "<field>:rank"
 //   blk:<hash>               set of customers with that blocking key
 //   tf:<hash>, tf:total      name frequencies (term-frequency weights)
 //   merge:<mid>, mergeseq    CustomersMerged by id
@@ -46,9 +46,9 @@ struct IndexOptions {
   std::string prefix = "crm:id:";
   double upper = 0.9999;          // merge automatically at or above
   double lower = 0.90;            // review queue from here
-  int candidates_per_key = 16;    // blocking-set members sampled per key
-  int max_candidates = 24;        // customers scored per new record
-  int records_per_candidate = 8;  // records of a candidate compared
+  int candidates_per_key = 8;     // blocking-set members sampled per key
+  int max_candidates = 16;        // customers scored per new record
+  int records_per_candidate = 4;  // records of a candidate compared
   std::string region = "CN";
   // Source systems from most to least trusted, for golden-record survivorship.
   std::vector<std::string> trusted_sources = {"sales-erp", "ticketing-web", "data-import"};
@@ -78,6 +78,12 @@ class IdentityIndex {
   // The customer of an event's identity; new records, merges, shared keys
   // and review items are appended to `changes` (already applied).
   absl::StatusOr<Resolution> Resolve(const crm::v1::Event& event, std::vector<crm::v1::IdentityEvent>* changes);
+  // Same, with the event's RecordView already computed.
+  absl::StatusOr<Resolution> Resolve(const crm::v1::Event& event, const RecordView& view,
+                                     std::vector<crm::v1::IdentityEvent>* changes);
+  // The fast path for a whole batch: the customer of each record seen
+  // before, "" for the others, in two round trips.
+  absl::StatusOr<std::vector<std::string>> KnownRecords(const std::vector<const RecordView*>& views);
   // Fast path: the customer of a record seen before ("" when unknown).
   absl::StatusOr<std::string> KnownRecord(const std::string& record_id);
 
@@ -105,6 +111,7 @@ class IdentityIndex {
   absl::StatusOr<redis::Reply> Run(const redis::Command& cmd);
   absl::StatusOr<std::vector<redis::Reply>> Pipe(const std::vector<redis::Command>& cmds);
   absl::StatusOr<bool> IsNeverMerge(const std::string& a, const std::string& b);
+  // Recomputes a customer's golden record from all its records.
   absl::Status RefreshGolden(const std::string& customer_id);
   absl::StatusOr<std::vector<crm::v1::RecordAssigned>> Records(const std::string& customer_id, int limit);
   // Best probabilistic candidate for a record (empty when none reaches `lower`).
@@ -113,7 +120,9 @@ class IdentityIndex {
     double probability = 0;
     crm::v1::MatchEvidence evidence;
   };
-  absl::StatusOr<Candidate> BestCandidate(const RecordView& view);
+  // `blocks`: SRANDMEMBER replies of the view's blocking keys; tf_*: GET replies.
+  absl::StatusOr<Candidate> BestCandidate(const RecordView& view, const std::vector<redis::Reply>& blocks,
+                                          const redis::Reply& tf_count, const redis::Reply& tf_total);
   absl::Status Lock();
   void Unlock();
 
