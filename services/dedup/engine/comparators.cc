@@ -5,6 +5,7 @@
 #include <cstring>
 #include <functional>
 
+#include "common/normalize/memo.h"
 #include "common/normalize/text.h"
 #include "common/util/strings.h"
 
@@ -140,7 +141,19 @@ bool WithinOneTypo(std::string_view a, std::string_view b) {
 
 // ---- Names ----
 
+namespace {
+NameValue PrepareNameUncached(std::string_view full_name, std::string_view family_name, std::string_view given_name);
+}  // namespace
+
 NameValue PrepareName(std::string_view full_name, std::string_view family_name, std::string_view given_name) {
+  // A person's name recurs across their records and candidates: memoized.
+  static normalize::SharedMemo<NameValue> memo;
+  std::string key = StrCat(full_name, "\x1f", family_name, "\x1f", given_name);
+  return memo.Get(key, [&] { return PrepareNameUncached(full_name, family_name, given_name); });
+}
+
+namespace {
+NameValue PrepareNameUncached(std::string_view full_name, std::string_view family_name, std::string_view given_name) {
   std::string full;
   if (!full_name.empty()) {
     full = std::string(full_name);
@@ -180,6 +193,7 @@ NameValue PrepareName(std::string_view full_name, std::string_view family_name, 
   }
   return v;
 }
+}  // namespace
 
 namespace {
 
@@ -276,7 +290,17 @@ uint8_t CompareNames(const NameValue& a, const NameValue& b) {
 
 // ---- Companies ----
 
+namespace {
+CompanyValue PrepareCompanyUncached(std::string_view company);
+}  // namespace
+
 CompanyValue PrepareCompany(std::string_view company) {
+  static normalize::SharedMemo<CompanyValue> memo;
+  return memo.Get(company, [&] { return PrepareCompanyUncached(company); });
+}
+
+namespace {
+CompanyValue PrepareCompanyUncached(std::string_view company) {
   CompanyValue v;
   v.key = normalize::CompanyKey(company);
   if (v.key.empty()) return v;
@@ -296,6 +320,7 @@ CompanyValue PrepareCompany(std::string_view company) {
   v.grams.erase(std::unique(v.grams.begin(), v.grams.end()), v.grams.end());
   return v;
 }
+}  // namespace
 
 uint8_t CompareCompanies(const CompanyValue& a, const CompanyValue& b) {
   if (a.empty() || b.empty()) return kCompanyMissing;

@@ -289,6 +289,8 @@ void DedupApp::AddConfigKeys(config::Schema& schema) {
       .Duration("dedup.double_tap_window", "60s", "Same badge at the same booth within this is one lead")
       .Int("dedup.workers", 6, "Threads (each with its own Redis connection) resolving a batch; one partition stays on one")
       .Int("dedup.max_batch", 500, "Events per consumed batch")
+      .Int("dedup.batches_in_flight", 4, "Batches awaiting broker acks while the next is resolved")
+      .Duration("kafka.linger", "1ms", "How long the producer waits to fill a batch")
       .Duration("kafka.delivery_timeout", "30s", "How long the producer retries a message before failing it");
 }
 
@@ -325,6 +327,7 @@ absl::Status DedupApp::Init() {
   popt.brokers = config_.GetString("kafka.brokers");
   popt.client_id = "crm-dedup";
   popt.delivery_timeout = config_.GetDuration("kafka.delivery_timeout");
+  popt.linger = config_.GetDuration("kafka.linger");
   auto producer = kafka::Producer::Create(popt);
   if (!producer.ok()) return producer.status();
   producer_ = std::move(*producer);
@@ -338,10 +341,15 @@ void DedupApp::RegisterServices(service::ServiceHost& host) { host.AddGrpcServic
 absl::Status DedupApp::HandleSlice(Worker& w, const std::vector<const kafka::Message*>& slice,
                                    std::vector<std::pair<std::string, std::string>>* resolved_out,
                                    std::vector<IdentityEvent>* changes_out) {
+  return ResolveSlice(*w.gate, *w.index, slice, resolved_out, changes_out);
+}
+
+absl::Status ResolveSlice(EventGate& gate, IdentityIndex& index, const std::vector<const kafka::Message*>& slice,
+                          std::vector<std::pair<std::string, std::string>>* resolved_out,
+                          std::vector<IdentityEvent>* changes_out) {
   std::vector<crm::v1::Event> events(slice.size());
   std::vector<const crm::v1::Event*> ptrs;
   std::vector<std::string> positions;
-  std::vector<size_t> index;
   for (size_t i = 0; i < slice.size(); ++i) {
     if (!events[i].ParseFromString(slice[i]->value) || events[i].event_id().empty()) {
       // Ingest only publishes valid events; anything else is logged and counted, not resolved.
@@ -353,33 +361,42 @@ absl::Status DedupApp::HandleSlice(Worker& w, const std::vector<const kafka::Mes
     }
     ptrs.push_back(&events[i]);
     positions.push_back(StrCat(slice[i]->topic, "/", slice[i]->partition, "/", slice[i]->offset));
-    index.push_back(i);
   }
   auto t0 = std::chrono::steady_clock::now();
-  auto fates = w.gate->Check(ptrs, positions);
+  auto fates = gate.Check(ptrs, positions);
   if (!fates.ok()) return fates.status();
-  // Records seen before resolve in two round trips for the whole slice.
+  // Records seen before resolve in two round trips for the whole slice; only
+  // the others are normalized.
   std::vector<const crm::v1::Event*> live;
-  std::vector<RecordView> views;
+  std::vector<std::string> record_ids;
   for (size_t k = 0; k < ptrs.size(); ++k) {
     if ((*fates)[k] == EventFate::kDuplicate) {
       Duplicates(ptrs[k]->event_id().rfind("dev:", 0) == 0 ? "reupload" : "event_id").Inc();
       continue;
     }
     live.push_back(ptrs[k]);
-    views.push_back(ViewOf(ptrs[k]->identity(), ptrs[k]->show_id(), ptrs[k]->edition_id(), index_options_.region));
+    record_ids.push_back(RecordIdOf(ptrs[k]->identity(), ptrs[k]->show_id(), ptrs[k]->edition_id()));
   }
-  std::vector<const RecordView*> view_ptrs;
-  for (const auto& v : views) view_ptrs.push_back(&v);
-  auto known = w.index->KnownRecords(view_ptrs);
+  auto known = index.KnownRecords(record_ids);
   if (!known.ok()) return known.status();
   std::vector<const crm::v1::Event*> scans;
   for (const auto* ev : live) {
     if (ev->has_booth_scan() && !ev->identity().badge_id().empty()) scans.push_back(ev);
   }
-  auto leads = w.gate->Taps(scans);
+  auto leads = gate.Taps(scans);
   if (!leads.ok()) return leads.status();
-  size_t next_scan = 0;
+  // The others in one batched resolution (a fixed number of round trips).
+  std::vector<const crm::v1::Event*> unknown;
+  for (size_t k = 0; k < live.size(); ++k) {
+    if ((*known)[k].empty()) unknown.push_back(live[k]);
+  }
+  std::vector<IdentityIndex::Resolution> resolved;
+  if (!unknown.empty()) {
+    auto r = index.ResolveMany(unknown, changes_out);
+    if (!r.ok()) return r.status();
+    resolved = std::move(*r);
+  }
+  size_t next_scan = 0, next_unknown = 0;
   for (size_t k = 0; k < live.size(); ++k) {
     const crm::v1::Event& ev = *live[k];
     crm::v1::ResolvedEvent out;
@@ -393,16 +410,12 @@ absl::Status DedupApp::HandleSlice(Worker& w, const std::vector<const kafka::Mes
     IdentityIndex::Resolution res;
     if (!(*known)[k].empty()) {
       res.customer_id = (*known)[k];
-      res.record_id = views[k].record_id;
+      res.record_id = record_ids[k];
       res.match.set_rule("record");
       res.match.set_probability(1.0);
-      res.match.set_matched_record_id(views[k].record_id);
+      res.match.set_matched_record_id(record_ids[k]);
     } else {
-      std::vector<IdentityEvent> changes;
-      auto r = w.index->Resolve(ev, views[k], &changes);
-      if (!r.ok()) return r.status();
-      res = std::move(*r);
-      for (auto& c : changes) changes_out->push_back(std::move(c));
+      res = std::move(resolved[next_unknown++]);
     }
     *out.mutable_event() = ev;
     out.set_customer_id(res.customer_id);
@@ -415,7 +428,15 @@ absl::Status DedupApp::HandleSlice(Worker& w, const std::vector<const kafka::Mes
   return absl::OkStatus();
 }
 
-absl::Status DedupApp::HandleBatch(const std::vector<kafka::Message>& batch) {
+metrics::Histogram& BatchSeconds(const std::string& phase) {
+  return metrics::Registry::Default().GetHistogram("crm_dedup_batch_seconds",
+                                                   "Time per consumed batch: resolving it, then publishing and "
+                                                   "waiting for the broker's acknowledgements",
+                                                   metrics::LatencyBuckets(), {{"phase", phase}});
+}
+
+void DedupApp::HandleBatch(const std::vector<kafka::Message>& batch, kafka::BatchDone done) {
+  auto t0 = std::chrono::steady_clock::now();
   // Partitions are spread over the workers; one partition's events stay in order on one worker.
   const size_t n = workers_.size();
   std::vector<std::vector<const kafka::Message*>> slices(n);
@@ -428,20 +449,54 @@ absl::Status DedupApp::HandleBatch(const std::vector<kafka::Message>& batch) {
     tasks.push_back([&, w] { status[w] = HandleSlice(workers_[w], slices[w], &resolved[w], &changes[w]); });
   }
   pool_->RunAll(std::move(tasks));
-  // Identity changes first, then the resolved events; the batch commits once all are acknowledged.
-  Acks acks;
+  auto t1 = std::chrono::steady_clock::now();
+  BatchSeconds("resolve").Observe(std::chrono::duration<double>(t1 - t0).count());
+  // Identity changes first, then the resolved events. The batch is done (and
+  // committed, in order) once all are acknowledged; the next batch is
+  // resolved meanwhile.
+  struct Pending {
+    std::mutex mu;
+    size_t outstanding = 1;  // released after the last publish call
+    absl::Status status;
+    kafka::BatchDone done;
+    std::chrono::steady_clock::time_point published;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->done = std::move(done);
+  pending->published = t1;
+  auto finish = [pending](const absl::Status& st) {
+    std::unique_lock l(pending->mu);
+    if (!st.ok() && pending->status.ok()) pending->status = st;
+    if (--pending->outstanding > 0) return;
+    absl::Status result = pending->status;
+    l.unlock();
+    BatchSeconds("publish").Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - pending->published).count());
+    pending->done(result);
+  };
+  auto publish = [&](const std::string& topic, const std::string& key, const std::string& value) {
+    {
+      std::lock_guard l(pending->mu);
+      pending->outstanding++;
+    }
+    auto st = producer_->Publish(topic, key, value, [finish](const kafka::Delivery& d) { finish(d.status); });
+    if (!st.ok()) finish(st);
+  };
   absl::Status first;
   for (size_t w = 0; w < n; ++w) {
-    std::vector<std::pair<std::string, std::string>> records;
-    for (const auto& c : changes[w]) records.emplace_back(CustomerOf(c), c.SerializeAsString());
-    auto st = PublishAll(*producer_, config_.GetString("dedup.identity_topic"), records, acks);
-    if (st.ok()) st = PublishAll(*producer_, config_.GetString("dedup.resolved_topic"), resolved[w], acks);
     if (first.ok() && !status[w].ok()) first = status[w];
-    if (first.ok() && !st.ok()) first = st;
   }
-  auto acked = acks.Wait();
-  if (!first.ok()) return first;
-  return acked;
+  if (first.ok()) {
+    const std::string identity_topic = config_.GetString("dedup.identity_topic");
+    const std::string resolved_topic = config_.GetString("dedup.resolved_topic");
+    for (size_t w = 0; w < n; ++w) {
+      for (const auto& c : changes[w]) publish(identity_topic, CustomerOf(c), c.SerializeAsString());
+    }
+    for (size_t w = 0; w < n; ++w) {
+      for (const auto& [key, value] : resolved[w]) publish(resolved_topic, key, value);
+    }
+  }
+  finish(first);
 }
 
 absl::Status DedupApp::StartConsuming() {
@@ -467,7 +522,9 @@ absl::Status DedupApp::StartConsuming() {
   if (!consumer.ok()) return consumer.status();
   consumer_ = std::move(*consumer);
   consumer_thread_ = std::thread([this] {
-    auto st = consumer_->Run([this](const std::vector<kafka::Message>& batch) { return HandleBatch(batch); });
+    auto st = consumer_->RunAsync(
+        [this](const std::vector<kafka::Message>& batch, kafka::BatchDone done) { HandleBatch(batch, std::move(done)); },
+        static_cast<size_t>(config_.GetInt("dedup.batches_in_flight")));
     if (!st.ok()) log::Error("events consumer stopped", {{"error", st.ToString()}});
   });
   return absl::OkStatus();

@@ -50,6 +50,14 @@ class EventGate {
   std::chrono::milliseconds id_ttl_, tap_window_;
 };
 
+// Everything dedup does to one worker's slice of a consumed batch: duplicate
+// check, double taps, resolution (known records in two round trips, the
+// rest batched). Outputs are (customer id, serialized ResolvedEvent) and the
+// index changes to publish.
+absl::Status ResolveSlice(EventGate& gate, IdentityIndex& index, const std::vector<const kafka::Message*>& slice,
+                          std::vector<std::pair<std::string, std::string>>* resolved_out,
+                          std::vector<crm::v1::IdentityEvent>* changes_out);
+
 class IdentityServiceImpl final : public crm::v1::IdentityService::Service {
  public:
   IdentityServiceImpl(std::unique_ptr<redis::RedisClient> redis, const Model& model, IndexOptions options,
@@ -96,7 +104,8 @@ class DedupApp {
     std::unique_ptr<IdentityIndex> index;
     std::unique_ptr<EventGate> gate;
   };
-  absl::Status HandleBatch(const std::vector<kafka::Message>& batch);
+  // Resolves the batch, publishes, and calls `done` once every output is acknowledged.
+  void HandleBatch(const std::vector<kafka::Message>& batch, kafka::BatchDone done);
   absl::Status HandleSlice(Worker& w, const std::vector<const kafka::Message*>& slice,
                            std::vector<std::pair<std::string, std::string>>* resolved_out,
                            std::vector<crm::v1::IdentityEvent>* changes_out);

@@ -243,17 +243,23 @@ RecordView ViewOf(const crm::v1::Identity& id, const std::string& show_id, const
   v.prepared = Prepare(IdentityLayout(), raw, region);
   for (const auto& k : DeterministicKeys(v.prepared)) v.keys.push_back(StrCat(std::string(1, k.type), ":", k.value));
   v.blocking = BlockingKeys(IdentityLayout(), v.prepared);
-  // The record id: a stable hash of everything the engine reads.
-  std::string fp;
-  for (const auto& t : v.prepared.name.tokens) fp += t + " ";
-  fp += "|" + v.prepared.name.han + "|" + v.prepared.company.key;
-  for (const auto* list : {&v.prepared.emails, &v.prepared.phones, &v.prepared.ids}) {
-    fp += "|";
-    for (const auto& s : *list) fp += s + ",";
-  }
-  for (const auto& s : v.prepared.single) fp += "|" + s;
-  v.record_id = "r:" + Hex(Fnv1a(fp));
+  v.record_id = RecordIdOf(id, show_id, edition_id);
   return v;
+}
+
+std::string RecordIdOf(const crm::v1::Identity& id, const std::string& show_id, const std::string& edition_id) {
+  // A hash of the identity as written (each distinct rendering is a record),
+  // cheap enough to compute for every event before anything is normalized.
+  std::string fp;
+  fp.reserve(256);
+  for (const std::string* f : {&id.full_name(), &id.given_name(), &id.family_name(), &id.company(), &id.email(),
+                               &id.phone(), &id.city(), &id.country()}) {
+    fp += *f;
+    fp += '\x1f';
+  }
+  if (!id.badge_id().empty()) fp += StrCat(show_id, "/", edition_id, "/", id.badge_id());
+  for (const auto& x : id.external_ids()) fp += StrCat("\x1f", x.system(), ":", x.id());
+  return "r:" + Hex(Fnv1a(fp));
 }
 
 IdentityIndex::IdentityIndex(redis::KeyValueStore& kv, const Model& model, IndexOptions options)
@@ -327,41 +333,41 @@ absl::StatusOr<std::vector<crm::v1::RecordAssigned>> IdentityIndex::Records(cons
   return out;
 }
 
-absl::StatusOr<IdentityIndex::Candidate> IdentityIndex::BestCandidate(const RecordView& view,
-                                                                      const std::vector<Reply>& blocks,
-                                                                      const Reply& tf_count, const Reply& tf_total) {
-  Candidate best;
-  std::set<std::string> candidates;
-  for (const auto& b : blocks) {
-    for (const auto& e : b.elements) candidates.insert(e.str);
+absl::StatusOr<std::vector<IdentityIndex::Candidate>> IdentityIndex::BestCandidates(
+    const std::vector<const RecordView*>& views, const std::vector<std::set<std::string>>& candidates,
+    const std::vector<float>& name_tf) {
+  const size_t n = views.size();
+  std::vector<Candidate> best(n);
+  // Survivors of every candidate and a sample of each survivor's records,
+  // for all records at once: two round trips, a third for uncached records.
+  std::set<std::string> all;
+  std::vector<std::vector<std::string>> capped(n);
+  for (size_t i = 0; i < n; ++i) {
+    for (const auto& c : candidates[i]) {
+      if (static_cast<int>(capped[i].size()) >= opt_.max_candidates) break;
+      capped[i].push_back(c);
+      all.insert(c);
+    }
   }
-  if (candidates.empty()) return best;
-  Prepared mine = view.prepared;
-  if (!mine.name.empty()) {
-    double count = std::atof(tf_count.str.c_str());
-    double total = std::atof(tf_total.str.c_str());
-    int f = IdentityLayout().FieldOf(FieldKind::kName);
-    if (total > 0 && f >= 0) mine.tf[f] = static_cast<float>((count + 1) / (total + 1));
-  }
-  // Survivors of the candidates, then a sample of each one's records: two
-  // round trips for all candidates (plus one per rare merge chain).
-  std::vector<std::string> cands(candidates.begin(), candidates.end());
-  if (static_cast<int>(cands.size()) > opt_.max_candidates) cands.resize(opt_.max_candidates);
+  if (all.empty()) return best;
+  std::vector<std::string> cands(all.begin(), all.end());
   std::vector<Command> alias_cmds;
   for (const auto& c : cands) alias_cmds.push_back({"GET", K("alias:" + c)});
   auto aliases = Pipe(alias_cmds);
   if (!aliases.ok()) return aliases.status();
-  std::set<std::string> survivors;
+  std::map<std::string, std::string> survivor_of;
   for (size_t i = 0; i < cands.size(); ++i) {
     if ((*aliases)[i].is_nil()) {
-      survivors.insert(cands[i]);
+      survivor_of[cands[i]] = cands[i];
     } else {
       auto sv = Survivor((*aliases)[i].str);
       if (!sv.ok()) return sv.status();
-      survivors.insert(*sv);
+      survivor_of[cands[i]] = *sv;
     }
   }
-  std::vector<std::string> ids(survivors.begin(), survivors.end());
+  std::set<std::string> survivor_set;
+  for (const auto& [c, sv] : survivor_of) survivor_set.insert(sv);
+  std::vector<std::string> ids(survivor_set.begin(), survivor_set.end());
   std::vector<Command> rec_cmds;
   for (const auto& cid : ids) {
     rec_cmds.push_back({"SRANDMEMBER", K("cust:" + cid + ":recs"), std::to_string(opt_.records_per_candidate)});
@@ -369,13 +375,13 @@ absl::StatusOr<IdentityIndex::Candidate> IdentityIndex::BestCandidate(const Reco
   auto recs = Pipe(rec_cmds);
   if (!recs.ok()) return recs.status();
   // Views of the sampled records: from the cache, the rest read in one MGET.
-  std::vector<std::pair<std::string, std::shared_ptr<const RecordView>>> views;  // (owner, view)
+  std::map<std::string, std::vector<std::shared_ptr<const RecordView>>> views_of;  // survivor -> record views
   Command mget = {"MGET"};
   std::vector<std::string> missing_owner;
   for (size_t i = 0; i < ids.size(); ++i) {
     for (const auto& e : (*recs)[i].elements) {
       if (auto v = Views().Find(e.str)) {
-        views.emplace_back(ids[i], std::move(v));
+        views_of[ids[i]].push_back(std::move(v));
       } else {
         mget.push_back(K("rec:" + e.str));
         missing_owner.push_back(ids[i]);
@@ -390,36 +396,48 @@ absl::StatusOr<IdentityIndex::Candidate> IdentityIndex::BestCandidate(const Reco
       if (vals->elements[i].is_nil() || !ra.ParseFromString(vals->elements[i].str)) continue;
       auto v = std::make_shared<const RecordView>(ViewOf(ra.identity(), ra.show_id(), ra.edition_id(), opt_.region));
       Views().Put(ra.record_id(), v);
-      views.emplace_back(missing_owner[i], std::move(v));
+      views_of[missing_owner[i]].push_back(std::move(v));
     }
   }
-  // Score every pair; evidence is written out for the best one only.
+  // Score every pair; evidence is written out for each record's best pair only.
   const Layout& layout = IdentityLayout();
+  const int name_field = layout.FieldOf(FieldKind::kName);
   std::vector<uint8_t> levels(layout.fields().size());
-  double best_score = -1e300;
-  const RecordView* best_view = nullptr;
-  for (const auto& [owner, other] : views) {
-    Compare(layout, mine, other->prepared, levels.data());
-    double score = model_.Score(levels.data(), mine);
-    if (score > best_score || (score == best_score && owner < best.customer_id)) {
-      best_score = score;
-      best.customer_id = owner;
-      best_view = other.get();
+  for (size_t i = 0; i < n; ++i) {
+    Prepared mine = views[i]->prepared;
+    if (name_field >= 0 && name_tf[i] > 0) mine.tf[name_field] = name_tf[i];
+    std::set<std::string> owners;
+    for (const auto& c : capped[i]) owners.insert(survivor_of[c]);
+    double best_score = -1e300;
+    const RecordView* best_view = nullptr;
+    for (const auto& owner : owners) {
+      for (const auto& other : views_of[owner]) {
+        Compare(layout, mine, other->prepared, levels.data());
+        double score = model_.Score(levels.data(), mine);
+        if (score > best_score) {
+          best_score = score;
+          best[i].customer_id = owner;
+          best_view = other.get();
+        }
+      }
+    }
+    if (best_view) {
+      best[i].evidence =
+          Evidence(layout, model_, mine, best_view->prepared, best_view->record_id, &best[i].probability);
     }
   }
-  if (best_view) best.evidence = Evidence(layout, model_, mine, best_view->prepared, best_view->record_id, &best.probability);
   return best;
 }
 
-absl::StatusOr<std::vector<std::string>> IdentityIndex::KnownRecords(const std::vector<const RecordView*>& views) {
+absl::StatusOr<std::vector<std::string>> IdentityIndex::KnownRecords(const std::vector<std::string>& record_ids) {
   std::vector<Command> cmds;
-  for (const auto* v : views) cmds.push_back({"GET", K("rec:" + v->record_id + ":c")});
+  for (const auto& rid : record_ids) cmds.push_back({"GET", K("rec:" + rid + ":c")});
   auto r = Pipe(cmds);
   if (!r.ok()) return r.status();
-  std::vector<std::string> out(views.size());
+  std::vector<std::string> out(record_ids.size());
   std::vector<Command> aliases;
   std::vector<size_t> which;
-  for (size_t i = 0; i < views.size(); ++i) {
+  for (size_t i = 0; i < record_ids.size(); ++i) {
     if ((*r)[i].is_nil()) continue;
     out[i] = (*r)[i].str;
     aliases.push_back({"GET", K("alias:" + out[i])});
@@ -438,180 +456,266 @@ absl::StatusOr<std::vector<std::string>> IdentityIndex::KnownRecords(const std::
 
 absl::StatusOr<IdentityIndex::Resolution> IdentityIndex::Resolve(const crm::v1::Event& event,
                                                                 std::vector<IdentityEvent>* changes) {
-  return Resolve(event, ViewOf(event.identity(), event.show_id(), event.edition_id(), opt_.region), changes);
+  auto r = ResolveMany({&event}, changes);
+  if (!r.ok()) return r.status();
+  return std::move((*r)[0]);
 }
 
-absl::StatusOr<IdentityIndex::Resolution> IdentityIndex::Resolve(const crm::v1::Event& event, const RecordView& view,
-                                                                std::vector<IdentityEvent>* changes) {
-  Resolution res;
-  res.record_id = view.record_id;
-  // One round trip for what every new record needs: is it known after all,
-  // who holds its keys (and are they shared), the blocking candidates and
-  // the name's frequency.
-  std::vector<Command> first = {{"GET", K("rec:" + view.record_id + ":c")}};
-  for (const auto& k : view.keys) {
-    first.push_back({"GET", K("key:" + k)});
-    first.push_back({"EXISTS", K("shared:" + k)});
+absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMany(
+    const std::vector<const crm::v1::Event*>& events, std::vector<IdentityEvent>* changes) {
+  const size_t total = events.size();
+  std::vector<Resolution> out(total);
+  // One record id may occur several times: resolve each distinct record once.
+  std::vector<size_t> first_of(total);
+  std::vector<size_t> uniq;  // event indices of distinct records
+  {
+    std::map<std::string, size_t> seen;
+    for (size_t i = 0; i < total; ++i) {
+      std::string rid = RecordIdOf(events[i]->identity(), events[i]->show_id(), events[i]->edition_id());
+      auto [it, fresh] = seen.emplace(rid, i);
+      first_of[i] = it->second;
+      if (fresh) uniq.push_back(i);
+    }
   }
-  const size_t blocks_at = first.size();
-  for (uint64_t h : view.blocking) {
-    first.push_back({"SRANDMEMBER", K("blk:" + Hex(h)), std::to_string(opt_.candidates_per_key)});
-  }
-  const size_t tf_at = first.size();
-  first.push_back({"GET", K("tf:" + Hex(view.prepared.name.letters))});
-  first.push_back({"GET", K("tf:total")});
-  auto r1 = Pipe(first);
-  if (!r1.ok()) return r1.status();
-  if (!(*r1)[0].is_nil()) {
-    auto s = Survivor((*r1)[0].str);
-    if (!s.ok()) return s.status();
-    res.customer_id = *s;
-    res.match.set_rule("record");
-    res.match.set_probability(1.0);
-    res.match.set_matched_record_id(view.record_id);
-    return res;
+  const size_t n = uniq.size();
+  std::vector<RecordView> views(n);
+  for (size_t j = 0; j < n; ++j) {
+    const auto& ev = *events[uniq[j]];
+    views[j] = ViewOf(ev.identity(), ev.show_id(), ev.edition_id(), opt_.region);
   }
 
-  // Deterministic keys: drop shared ones; a key held by a customer whose
-  // names all clearly differ from this record's name is shared.
-  std::vector<std::string> keys;
-  std::vector<std::string> holders;  // per key in `keys`: the holder, "" if unclaimed
+  // Stage 1, one round trip: known after all? who holds each key, is it
+  // shared? blocking candidates, the name's frequency.
+  std::vector<Command> first;
+  struct Offsets {
+    size_t rec, keys, blocks, tf;
+  };
+  std::vector<Offsets> off(n);
+  for (size_t j = 0; j < n; ++j) {
+    const RecordView& v = views[j];
+    off[j].rec = first.size();
+    first.push_back({"GET", K("rec:" + v.record_id + ":c")});
+    off[j].keys = first.size();
+    for (const auto& k : v.keys) {
+      first.push_back({"GET", K("key:" + k)});
+      first.push_back({"EXISTS", K("shared:" + k)});
+    }
+    off[j].blocks = first.size();
+    for (uint64_t h : v.blocking) {
+      first.push_back({"SRANDMEMBER", K("blk:" + Hex(h)), std::to_string(opt_.candidates_per_key)});
+    }
+    off[j].tf = first.size();
+    first.push_back({"GET", K("tf:" + Hex(v.prepared.name.letters))});
+    first.push_back({"GET", K("tf:total")});
+  }
+  auto r1 = Pipe(first);
+  if (!r1.ok()) return r1.status();
+
+  std::vector<bool> done(n, false);
+  for (size_t j = 0; j < n; ++j) {
+    const Reply& rec = (*r1)[off[j].rec];
+    if (rec.is_nil()) continue;
+    auto sv = Survivor(rec.str);
+    if (!sv.ok()) return sv.status();
+    Resolution& res = out[uniq[j]];
+    res.customer_id = *sv;
+    res.record_id = views[j].record_id;
+    res.match.set_rule("record");
+    res.match.set_probability(1.0);
+    res.match.set_matched_record_id(views[j].record_id);
+    done[j] = true;
+  }
+
+  // Stage 2, one round trip: names of the customers holding keys, to tell a
+  // shared key (info@, a switchboard) from the person's own.
+  std::vector<std::vector<std::string>> keys(n), holders(n);
   {
-    std::vector<size_t> held;  // indices into view.keys needing the name test
+    struct Held {
+      size_t j, k;
+    };
+    std::vector<Held> held;
     std::vector<Command> names;
-    for (size_t i = 0; i < view.keys.size(); ++i) {
-      const Reply& holder = (*r1)[1 + 2 * i];
-      if ((*r1)[2 + 2 * i].integer > 0) continue;  // shared
-      if (!holder.is_nil() && !view.prepared.name.empty()) {
-        held.push_back(i);
-        names.push_back({"SMEMBERS", K("cust:" + holder.str + ":names")});
+    for (size_t j = 0; j < n; ++j) {
+      if (done[j]) continue;
+      for (size_t k = 0; k < views[j].keys.size(); ++k) {
+        const Reply& holder = (*r1)[off[j].keys + 2 * k];
+        if ((*r1)[off[j].keys + 2 * k + 1].integer > 0) continue;  // shared
+        if (!holder.is_nil() && !views[j].prepared.name.empty()) {
+          held.push_back({j, k});
+          names.push_back({"SMEMBERS", K("cust:" + holder.str + ":names")});
+        }
       }
     }
     auto rn = Pipe(names);
     if (!rn.ok()) return rn.status();
-    std::set<size_t> shared;
-    for (size_t j = 0; j < held.size(); ++j) {
-      bool compatible = (*rn)[j].elements.empty();
-      for (const auto& n : (*rn)[j].elements) {
+    std::set<std::pair<size_t, size_t>> shared;
+    for (size_t h = 0; h < held.size(); ++h) {
+      const RecordView& v = views[held[h].j];
+      bool compatible = (*rn)[h].elements.empty();
+      for (const auto& nm : (*rn)[h].elements) {
         // Stored as "<tokens>/<han>": the characters when there are any.
-        auto slash = n.str.find('/');
-        std::string han = slash == std::string::npos ? std::string() : n.str.substr(slash + 1);
-        NameValue other = PrepareName(han.empty() ? n.str.substr(0, slash) : han);
-        if (CompareNames(view.prepared.name, other) != kNameDifferent) compatible = true;
+        auto slash = nm.str.find('/');
+        std::string han = slash == std::string::npos ? std::string() : nm.str.substr(slash + 1);
+        NameValue other = PrepareName(han.empty() ? nm.str.substr(0, slash) : han);
+        if (CompareNames(v.prepared.name, other) != kNameDifferent) compatible = true;
       }
       if (compatible) continue;
-      size_t i = held[j];
-      shared.insert(i);
+      shared.insert({held[h].j, held[h].k});
       IdentityEvent ch;
       ch.set_at_ms(NowMs());
       auto* ks = ch.mutable_key_shared();
-      ks->set_key(view.keys[i]);
-      ks->set_customer_id((*r1)[1 + 2 * i].str);
-      ks->set_record_id(view.record_id);
+      ks->set_key(v.keys[held[h].k]);
+      ks->set_customer_id((*r1)[off[held[h].j].keys + 2 * held[h].k].str);
+      ks->set_record_id(v.record_id);
       if (auto st = Apply(ch); !st.ok()) return st;
       changes->push_back(std::move(ch));
     }
-    for (size_t i = 0; i < view.keys.size(); ++i) {
-      if ((*r1)[2 + 2 * i].integer > 0 || shared.count(i)) continue;
-      keys.push_back(view.keys[i]);
-      holders.push_back((*r1)[1 + 2 * i].is_nil() ? std::string() : (*r1)[1 + 2 * i].str);
+    for (size_t j = 0; j < n; ++j) {
+      if (done[j]) continue;
+      for (size_t k = 0; k < views[j].keys.size(); ++k) {
+        if ((*r1)[off[j].keys + 2 * k + 1].integer > 0 || shared.count({j, k})) continue;
+        const Reply& holder = (*r1)[off[j].keys + 2 * k];
+        keys[j].push_back(views[j].keys[k]);
+        holders[j].push_back(holder.is_nil() ? std::string() : holder.str);
+      }
     }
   }
 
-  // Probabilistic candidates when no key is known yet (a known key decides).
-  Candidate candidate;
-  bool any_claimed = false;
-  std::string deciding_key;  // the first key some customer already holds
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (holders[i].empty()) continue;
-    if (!any_claimed) deciding_key = keys[i];
-    any_claimed = true;
+  // Stage 3: probabilistic candidates for records none of whose keys is held
+  // (a held key decides).
+  std::vector<std::string> deciding(n);
+  std::vector<size_t> probe;
+  std::vector<const RecordView*> probe_views;
+  std::vector<std::set<std::string>> probe_cands;
+  std::vector<float> probe_tf;
+  for (size_t j = 0; j < n; ++j) {
+    if (done[j]) continue;
+    for (size_t k = 0; k < keys[j].size(); ++k) {
+      if (!holders[j][k].empty()) {
+        deciding[j] = keys[j][k];
+        break;
+      }
+    }
+    if (!deciding[j].empty()) continue;
+    std::set<std::string> cands;
+    for (size_t b = off[j].blocks; b < off[j].tf; ++b) {
+      for (const auto& e : (*r1)[b].elements) cands.insert(e.str);
+    }
+    if (cands.empty()) continue;
+    double count = std::atof((*r1)[off[j].tf].str.c_str()), all = std::atof((*r1)[off[j].tf + 1].str.c_str());
+    probe.push_back(j);
+    probe_views.push_back(&views[j]);
+    probe_cands.push_back(std::move(cands));
+    probe_tf.push_back(all > 0 ? static_cast<float>((count + 1) / (all + 1)) : 0.0f);
   }
-  if (!any_claimed) {
-    std::vector<Reply> blocks(r1->begin() + blocks_at, r1->begin() + tf_at);
-    auto c = BestCandidate(view, blocks, (*r1)[tf_at], (*r1)[tf_at + 1]);
-    if (!c.ok()) return c.status();
-    candidate = std::move(*c);
-  }
-  const bool auto_match = !candidate.customer_id.empty() && candidate.probability >= opt_.upper;
-
-  // Claim keys atomically (or allocate an id when there are none).
-  std::string cid;
-  std::vector<std::string> others;
-  bool created = false;
+  std::vector<Candidate> candidate(n);
   {
-    Command cmd = {"EVAL", kClaimScript, std::to_string(keys.size())};
-    for (const auto& k : keys) cmd.push_back(K("key:" + k));
-    cmd.push_back(auto_match ? candidate.customer_id : "");
+    auto best = BestCandidates(probe_views, probe_cands, probe_tf);
+    if (!best.ok()) return best.status();
+    for (size_t p = 0; p < probe.size(); ++p) candidate[probe[p]] = std::move((*best)[p]);
+  }
+
+  // Stage 4, one round trip: claim keys atomically, in order (a new id for
+  // records with no key and no match).
+  std::vector<Command> claims;
+  std::vector<size_t> claimed;
+  std::vector<bool> auto_match(n, false);
+  for (size_t j = 0; j < n; ++j) {
+    if (done[j]) continue;
+    auto_match[j] = !candidate[j].customer_id.empty() && candidate[j].probability >= opt_.upper;
+    Command cmd = {"EVAL", kClaimScript, std::to_string(keys[j].size())};
+    for (const auto& k : keys[j]) cmd.push_back(K("key:" + k));
+    cmd.push_back(auto_match[j] ? candidate[j].customer_id : "");
     cmd.push_back(prefix_);
-    auto r = Run(cmd);
-    if (!r.ok()) return r.status();
-    if (r->elements.size() < 2) return absl::InternalError("claim script: short reply");
-    cid = r->elements[0].str;
-    created = r->elements[1].integer == 1;
-    for (size_t i = 2; i < r->elements.size(); ++i) others.push_back(r->elements[i].str);
+    claims.push_back(std::move(cmd));
+    claimed.push_back(j);
   }
-  res.customer_id = cid;
-  if (auto_match && !any_claimed) {
-    res.match = candidate.evidence;
-  } else if (!others.empty()) {
-    res.match.set_rule("key");
-    res.match.set_probability(1.0);
-  } else {
-    res.match.set_rule(created ? "new" : "key");
-    res.match.set_probability(created ? 0.0 : 1.0);
+  auto rc = Pipe(claims);
+  if (!rc.ok()) return rc.status();
+
+  // Stage 5, one round trip: every new record joins its customer.
+  std::vector<Command> assign;
+  std::vector<std::vector<std::string>> others(n);
+  for (size_t c = 0; c < claimed.size(); ++c) {
+    size_t j = claimed[c];
+    const Reply& reply = (*rc)[c];
+    if (reply.elements.size() < 2) return absl::InternalError("claim script: short reply");
+    const std::string cid = reply.elements[0].str;
+    const bool created = reply.elements[1].integer == 1;
+    for (size_t e = 2; e < reply.elements.size(); ++e) others[j].push_back(reply.elements[e].str);
+    Resolution& res = out[uniq[j]];
+    res.customer_id = cid;
+    res.record_id = views[j].record_id;
+    if (auto_match[j] && deciding[j].empty()) {
+      res.match = candidate[j].evidence;
+    } else {
+      res.match.set_rule(created ? "new" : "key");
+      res.match.set_probability(created ? 0.0 : 1.0);
+      // Which key decided: the first one already held, or (a record earlier
+      // in this batch or another replica claimed them first) the first key.
+      const std::string& k = deciding[j].empty() && !keys[j].empty() ? keys[j].front() : deciding[j];
+      if (!created && !k.empty()) {
+        res.match.set_rule(StrCat("key:", k[0] == 'e' ? "email" : k[0] == 'p' ? "phone" : "identifier"));
+        res.match.set_key(k.substr(2));
+      }
+    }
+    const auto& event = *events[uniq[j]];
+    IdentityEvent ch;
+    ch.set_at_ms(NowMs());
+    auto* ra = ch.mutable_record_assigned();
+    ra->set_record_id(views[j].record_id);
+    ra->set_customer_id(cid);
+    *ra->mutable_identity() = event.identity();
+    ra->set_source_system(event.source().system());
+    ra->set_event_id(event.event_id());
+    ra->set_occurred_ms(TimestampMillis(event.occurred_at()));
+    *ra->mutable_match() = res.match;
+    ra->set_show_id(event.show_id());
+    ra->set_edition_id(event.edition_id());
+    auto cmds = AssignCommands(*ra, views[j]);
+    for (auto& cmd : cmds) assign.push_back(std::move(cmd));
+    changes->push_back(std::move(ch));
   }
-  if (!created && !auto_match) {
-    // Which key decided: the first one already held (or, when a concurrent
-    // replica claimed them first, the first of the record's keys).
-    const std::string& k = deciding_key.empty() ? (keys.empty() ? deciding_key : keys.front()) : deciding_key;
-    if (!k.empty()) {
-      res.match.set_rule(StrCat("key:", k[0] == 'e' ? "email" : k[0] == 'p' ? "phone" : "identifier"));
-      res.match.set_key(k.substr(2));
+  if (auto r = Pipe(assign); !r.ok()) return r.status();
+
+  // Rare follow-ups, one at a time: keys held by other customers (the same
+  // person, unless never-merge) and doubtful candidates for review.
+  for (size_t j : claimed) {
+    Resolution& res = out[uniq[j]];
+    for (const auto& other : others[j]) {
+      if (other == res.customer_id) continue;
+      auto never = IsNeverMerge(res.customer_id, other);
+      if (!never.ok()) return never.status();
+      if (*never) continue;
+      crm::v1::MatchEvidence ev = res.match;
+      ev.set_matched_record_id(views[j].record_id);
+      auto m = Merge(res.customer_id, other, ev, "engine", changes);
+      if (!m.ok()) return m.status();
+      res.customer_id = m->survivor_id();
+    }
+    const Candidate& cand = candidate[j];
+    if (!auto_match[j] && !cand.customer_id.empty() && cand.probability >= opt_.lower &&
+        cand.customer_id != res.customer_id) {
+      IdentityEvent rq;
+      rq.set_at_ms(NowMs());
+      auto* item = rq.mutable_review_queued();
+      item->set_customer_id(res.customer_id);
+      item->set_candidate_id(cand.customer_id);
+      *item->mutable_evidence() = cand.evidence;
+      if (auto st = Apply(rq); !st.ok()) return st;
+      changes->push_back(std::move(rq));
     }
   }
-
-  // The record joins the customer.
-  IdentityEvent ch;
-  ch.set_at_ms(NowMs());
-  auto* ra = ch.mutable_record_assigned();
-  ra->set_record_id(view.record_id);
-  ra->set_customer_id(cid);
-  *ra->mutable_identity() = event.identity();
-  ra->set_source_system(event.source().system());
-  ra->set_event_id(event.event_id());
-  ra->set_occurred_ms(TimestampMillis(event.occurred_at()));
-  *ra->mutable_match() = res.match;
-  ra->set_show_id(event.show_id());
-  ra->set_edition_id(event.edition_id());
-  if (auto st = Apply(ch); !st.ok()) return st;
-  changes->push_back(std::move(ch));
-
-  // Keys held by other customers: the same person, unless never-merge.
-  for (const auto& other : others) {
-    if (other == cid) continue;
-    auto never = IsNeverMerge(cid, other);
-    if (!never.ok()) return never.status();
-    if (*never) continue;
-    crm::v1::MatchEvidence ev = res.match;
-    ev.set_matched_record_id(view.record_id);
-    auto m = Merge(cid, other, ev, "engine", changes);
-    if (!m.ok()) return m.status();
-    res.customer_id = m->survivor_id();
+  // Repeats of a record share its resolution.
+  for (size_t i = 0; i < total; ++i) {
+    if (first_of[i] == i) continue;
+    out[i] = out[first_of[i]];
+    out[i].match.Clear();
+    out[i].match.set_rule("record");
+    out[i].match.set_probability(1.0);
+    out[i].match.set_matched_record_id(out[i].record_id);
   }
-  // A doubtful candidate goes to the review queue.
-  if (!auto_match && !candidate.customer_id.empty() && candidate.probability >= opt_.lower &&
-      candidate.customer_id != res.customer_id) {
-    IdentityEvent rq;
-    rq.set_at_ms(NowMs());
-    auto* item = rq.mutable_review_queued();
-    item->set_customer_id(res.customer_id);
-    item->set_candidate_id(candidate.customer_id);
-    *item->mutable_evidence() = candidate.evidence;
-    if (auto st = Apply(rq); !st.ok()) return st;
-    changes->push_back(std::move(rq));
-  }
-  return res;
+  return out;
 }
 
 absl::StatusOr<crm::v1::CustomersMerged> IdentityIndex::Merge(const std::string& a_in, const std::string& b_in,
@@ -716,35 +820,39 @@ absl::Status IdentityIndex::NeverMerge(const std::string& a, const std::string& 
   return absl::OkStatus();
 }
 
+std::vector<Command> IdentityIndex::AssignCommands(const crm::v1::RecordAssigned& ra, const RecordView& view) const {
+  const std::string& cid = ra.customer_id();
+  std::vector<Command> cmds = {
+      {"SET", K("rec:" + ra.record_id()), ra.SerializeAsString()},
+      {"SET", K("rec:" + ra.record_id() + ":c"), cid},
+      {"SADD", K("cust:" + cid + ":recs"), ra.record_id()},
+  };
+  // During a rebuild the counter must pass every id seen.
+  if (cid.size() == 11 && cid[0] == 'C') {
+    cmds.push_back({"EVAL",
+                    "if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then "
+                    "redis.call('SET', KEYS[1], ARGV[1]) end return 0",
+                    "1", K("seq"), std::to_string(std::atoll(cid.c_str() + 1))});
+  }
+  if (!view.prepared.name.empty()) {
+    cmds.push_back({"SADD", K("cust:" + cid + ":names"), NameText(view.prepared)});
+    cmds.push_back({"INCR", K("tf:" + Hex(view.prepared.name.letters))});
+    cmds.push_back({"INCR", K("tf:total")});
+  }
+  for (const auto& k : view.keys) cmds.push_back({"SET", K("key:" + k), cid, "NX"});
+  for (uint64_t h : view.blocking) cmds.push_back({"SADD", K("blk:" + Hex(h)), cid});
+  auto golden = GoldenEntries(ra, opt_.trusted_sources);
+  if (!golden.empty()) cmds.push_back(GoldenCommand(K("cust:" + cid + ":golden"), golden));
+  return cmds;
+}
+
 absl::Status IdentityIndex::Apply(const IdentityEvent& ch) {
   std::string bytes = ch.SerializeAsString();
   switch (ch.change_case()) {
     case IdentityEvent::kRecordAssigned: {
       const auto& ra = ch.record_assigned();
       RecordView view = ViewOf(ra.identity(), ra.show_id(), ra.edition_id(), opt_.region);
-      const std::string& cid = ra.customer_id();
-      std::vector<Command> cmds = {
-          {"SET", K("rec:" + ra.record_id()), ra.SerializeAsString()},
-          {"SET", K("rec:" + ra.record_id() + ":c"), cid},
-          {"SADD", K("cust:" + cid + ":recs"), ra.record_id()},
-      };
-      // During a rebuild the counter must pass every id seen.
-      if (cid.size() == 11 && cid[0] == 'C') {
-        cmds.push_back({"EVAL",
-                        "if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then "
-                        "redis.call('SET', KEYS[1], ARGV[1]) end return 0",
-                        "1", K("seq"), std::to_string(std::atoll(cid.c_str() + 1))});
-      }
-      if (!view.prepared.name.empty()) {
-        cmds.push_back({"SADD", K("cust:" + cid + ":names"), NameText(view.prepared)});
-        cmds.push_back({"INCR", K("tf:" + Hex(view.prepared.name.letters))});
-        cmds.push_back({"INCR", K("tf:total")});
-      }
-      for (const auto& k : view.keys) cmds.push_back({"SET", K("key:" + k), cid, "NX"});
-      for (uint64_t h : view.blocking) cmds.push_back({"SADD", K("blk:" + Hex(h)), cid});
-      auto golden = GoldenEntries(ra, opt_.trusted_sources);
-      if (!golden.empty()) cmds.push_back(GoldenCommand(K("cust:" + cid + ":golden"), golden));
-      return Pipe(cmds).status();
+      return Pipe(AssignCommands(ra, view)).status();
     }
     case IdentityEvent::kMerged: {
       const auto& m = ch.merged();

@@ -32,6 +32,7 @@
 //   review (zset), reviewitem:<a>|<b>
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -56,11 +57,15 @@ struct IndexOptions {
 
 // A record's identity as the engine sees it, with its keys.
 struct RecordView {
-  std::string record_id;
+  std::string record_id;  // RecordIdOf
   Prepared prepared;
   std::vector<std::string> keys;       // "e:...", "p:...", "i:..."
   std::vector<uint64_t> blocking;
 };
+
+// The record id of an identity: "r:" + a hash of the fields as written
+// (badge qualified by show and edition). Cheap: no normalization.
+std::string RecordIdOf(const crm::v1::Identity& identity, const std::string& show_id, const std::string& edition_id);
 
 // The identity of an event as a record (badge qualified by show and edition).
 RecordView ViewOf(const crm::v1::Identity& identity, const std::string& show_id, const std::string& edition_id,
@@ -78,12 +83,15 @@ class IdentityIndex {
   // The customer of an event's identity; new records, merges, shared keys
   // and review items are appended to `changes` (already applied).
   absl::StatusOr<Resolution> Resolve(const crm::v1::Event& event, std::vector<crm::v1::IdentityEvent>* changes);
-  // Same, with the event's RecordView already computed.
-  absl::StatusOr<Resolution> Resolve(const crm::v1::Event& event, const RecordView& view,
-                                     std::vector<crm::v1::IdentityEvent>* changes);
+  // Resolves a batch in a fixed number of round trips (about six, whatever
+  // its size): each stage is one pipeline for all records. Records of one
+  // batch claim keys in order, so two renderings of one new person in the
+  // same batch still become one customer.
+  absl::StatusOr<std::vector<Resolution>> ResolveMany(const std::vector<const crm::v1::Event*>& events,
+                                                      std::vector<crm::v1::IdentityEvent>* changes);
   // The fast path for a whole batch: the customer of each record seen
   // before, "" for the others, in two round trips.
-  absl::StatusOr<std::vector<std::string>> KnownRecords(const std::vector<const RecordView*>& views);
+  absl::StatusOr<std::vector<std::string>> KnownRecords(const std::vector<std::string>& record_ids);
   // Fast path: the customer of a record seen before ("" when unknown).
   absl::StatusOr<std::string> KnownRecord(const std::string& record_id);
 
@@ -120,9 +128,13 @@ class IdentityIndex {
     double probability = 0;
     crm::v1::MatchEvidence evidence;
   };
-  // `blocks`: SRANDMEMBER replies of the view's blocking keys; tf_*: GET replies.
-  absl::StatusOr<Candidate> BestCandidate(const RecordView& view, const std::vector<redis::Reply>& blocks,
-                                          const redis::Reply& tf_count, const redis::Reply& tf_total);
+  // The best candidate customer of each record among `candidates` (customer
+  // ids from its blocking sets); `name_tf`: frequency of each record's name.
+  absl::StatusOr<std::vector<Candidate>> BestCandidates(const std::vector<const RecordView*>& views,
+                                                        const std::vector<std::set<std::string>>& candidates,
+                                                        const std::vector<float>& name_tf);
+  // Redis commands that store a record with its customer (keys, blocking sets, golden record).
+  std::vector<redis::Command> AssignCommands(const crm::v1::RecordAssigned& record, const RecordView& view) const;
   absl::Status Lock();
   void Unlock();
 
