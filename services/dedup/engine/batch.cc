@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <numeric>
 #include <random>
@@ -270,10 +271,12 @@ BatchResult ResolveBatch(const Layout& layout, const std::vector<RawRecord>& rec
     double p;
     uint64_t pair;
   };
-  std::vector<std::vector<Scored>> kept(threads);
+  std::vector<Scored> scored;  // pairs at or above `lower`
   {
-    std::atomic<int> slot{0};
-    std::vector<std::vector<Scored>> per_chunk_sink;
+    // The score at which the probability reaches `lower` (a little below, for rounding).
+    const double prior = result.model.prior();
+    const double min_score =
+        std::log2(opt.lower / (1 - opt.lower)) - std::log2(prior / (1 - prior)) - 1e-6;
     std::mutex mu;
     ParallelFor(
         pairs.size(), threads, 16384,
@@ -284,17 +287,17 @@ BatchResult ResolveBatch(const Layout& layout, const std::vector<RawRecord>& rec
             const Prepared& x = P(pairs[i] >> 32);
             const Prepared& y = P(pairs[i] & 0xffffffffu);
             Compare(layout, x, y, levels.data());
-            double p = result.model.Probability(result.model.Score(levels.data(), x));
+            double score = result.model.Score(levels.data(), x);
+            if (score < min_score) continue;  // below `lower`: no probability needed
+            double p = result.model.Probability(score);
             if (p >= opt.lower) local.push_back({p, pairs[i]});
           }
           std::lock_guard lock(mu);
-          kept[0].insert(kept[0].end(), local.begin(), local.end());
+          scored.insert(scored.end(), local.begin(), local.end());
         },
         report("compare", static_cast<int64_t>(pairs.size())));
-    (void)slot;
   }
   st.comparisons += static_cast<int64_t>(pairs.size());
-  auto& scored = kept[0];
   std::sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
     return a.p != b.p ? a.p > b.p : a.pair < b.pair;
   });
