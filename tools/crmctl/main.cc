@@ -265,67 +265,6 @@ int PublishFiles(const Args& args) {
   return 0;
 }
 
-int IngestReport(const Args& args) {
-  std::string brokers = Required(args, "brokers");
-  std::string group = args.count("group") ? args.at("group") : "crm-ingest";
-  auto timeout = DurationArg(args, "timeout", "600s");
-  std::vector<std::string> raw = {"crm.raw.ticketing.v1", "crm.raw.scans.v1", "crm.raw.imports.v1"};
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  int64_t last = -1;
-  while (true) {
-    auto lag = crm::kafka::GroupLag(brokers, group, raw, std::chrono::seconds(10));
-    if (lag.ok() && *lag == 0) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      std::fprintf(stderr, "crmctl: ingest still %s records behind after the timeout\n",
-                   lag.ok() ? std::to_string(*lag).c_str() : "?");
-      return 1;
-    }
-    if (lag.ok() && *lag != last) {
-      std::fprintf(stderr, "  ingest lag: %lld raw records\n", static_cast<long long>(*lag));
-      last = *lag;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
-  std::map<std::string, long> accepted, rejected;
-  long accepted_total = 0, rejected_total = 0;
-  auto read_all = [&](const std::string& topic, auto&& fn) -> bool {
-    auto reader = crm::kafka::TopicReader::Create(brokers, topic, "crmctl-report", std::chrono::seconds(10));
-    if (!reader.ok()) {
-      std::fprintf(stderr, "crmctl: %s\n", reader.status().ToString().c_str());
-      return false;
-    }
-    auto* r = reader->get();
-    std::thread t([&] { r->Run(fn); });
-    while (!r->caught_up()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    r->Stop();
-    t.join();
-    return true;
-  };
-  const auto* kinds = crm::v1::SourceKind_descriptor();
-  bool ok = read_all("crm.events.v1", [&](const crm::kafka::Message& m) {
-    crm::v1::Event ev;
-    if (!ev.ParseFromString(m.value)) return;
-    std::string kind = kinds->FindValueByNumber(ev.source().kind())->name().substr(12);
-    std::string payload = ev.GetDescriptor()->FindFieldByNumber(ev.payload_case())
-                              ? ev.GetDescriptor()->FindFieldByNumber(ev.payload_case())->name()
-                              : "none";
-    accepted[kind + " / " + payload]++;
-    accepted_total++;
-  });
-  ok = ok && read_all("crm.deadletter.v1", [&](const crm::kafka::Message& m) {
-    crm::v1::DeadLetter dl;
-    if (!dl.ParseFromString(m.value)) return;
-    rejected[dl.reason_code()]++;
-    rejected_total++;
-  });
-  if (!ok) return 1;
-  std::printf("\nAccepted events on crm.events.v1: %ld\n", accepted_total);
-  for (const auto& [k, n] : accepted) std::printf("  %-40s %8ld\n", k.c_str(), n);
-  std::printf("Rejected inputs on crm.deadletter.v1: %ld\n", rejected_total);
-  for (const auto& [k, n] : rejected) std::printf("  %-40s %8ld\n", k.c_str(), n);
-  return 0;
-}
-
 bool ReadTopic(const std::string& brokers, const std::string& topic,
                const std::function<void(const crm::kafka::Message&)>& fn) {
   auto reader = crm::kafka::TopicReader::Create(brokers, topic, "crmctl-report", std::chrono::seconds(10));
@@ -341,27 +280,67 @@ bool ReadTopic(const std::string& brokers, const std::string& topic,
   return true;
 }
 
+// Waits until `group` has consumed `topics` to their end (lag 0), showing
+// the lag as it changes; false after the timeout.
+bool WaitForLag(const std::string& brokers, const std::string& group, const std::vector<std::string>& topics,
+                std::chrono::milliseconds timeout, const char* what) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int64_t last = -1;
+  while (true) {
+    auto lag = crm::kafka::GroupLag(brokers, group, topics, std::chrono::seconds(10));
+    if (lag.ok() && *lag == 0) return true;
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::fprintf(stderr, "crmctl: %s still %s records behind after the timeout\n", what,
+                   lag.ok() ? std::to_string(*lag).c_str() : "?");
+      return false;
+    }
+    if (lag.ok() && *lag != last) {
+      std::fprintf(stderr, "  %s lag: %lld records\n", what, static_cast<long long>(*lag));
+      last = *lag;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+int IngestReport(const Args& args) {
+  std::string brokers = Required(args, "brokers");
+  std::string group = args.count("group") ? args.at("group") : "crm-ingest";
+  auto timeout = DurationArg(args, "timeout", "600s");
+  std::vector<std::string> raw = {"crm.raw.ticketing.v1", "crm.raw.scans.v1", "crm.raw.imports.v1"};
+  if (!WaitForLag(brokers, group, raw, timeout, "ingest")) return 1;
+  std::map<std::string, long> accepted, rejected;
+  long accepted_total = 0, rejected_total = 0;
+  const auto* kinds = crm::v1::SourceKind_descriptor();
+  bool ok = ReadTopic(brokers, "crm.events.v1", [&](const crm::kafka::Message& m) {
+    crm::v1::Event ev;
+    if (!ev.ParseFromString(m.value)) return;
+    std::string kind = kinds->FindValueByNumber(ev.source().kind())->name().substr(12);
+    std::string payload = ev.GetDescriptor()->FindFieldByNumber(ev.payload_case())
+                              ? ev.GetDescriptor()->FindFieldByNumber(ev.payload_case())->name()
+                              : "none";
+    accepted[kind + " / " + payload]++;
+    accepted_total++;
+  });
+  ok = ok && ReadTopic(brokers, "crm.deadletter.v1", [&](const crm::kafka::Message& m) {
+    crm::v1::DeadLetter dl;
+    if (!dl.ParseFromString(m.value)) return;
+    rejected[dl.reason_code()]++;
+    rejected_total++;
+  });
+  if (!ok) return 1;
+  std::printf("\nAccepted events on crm.events.v1: %ld\n", accepted_total);
+  for (const auto& [k, n] : accepted) std::printf("  %-40s %8ld\n", k.c_str(), n);
+  std::printf("Rejected inputs on crm.deadletter.v1: %ld\n", rejected_total);
+  for (const auto& [k, n] : rejected) std::printf("  %-40s %8ld\n", k.c_str(), n);
+  return 0;
+}
+
 int DedupReport(const std::vector<std::string>& pos, const Args& args) {
   if (pos.size() != 1) Usage(2);
   std::string brokers = Required(args, "brokers");
   std::string group = args.count("group") ? args.at("group") : "crm-dedup";
   auto timeout = DurationArg(args, "timeout", "600s");
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  int64_t last = -1;
-  while (true) {
-    auto lag = crm::kafka::GroupLag(brokers, group, {"crm.events.v1"}, std::chrono::seconds(10));
-    if (lag.ok() && *lag == 0) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      std::fprintf(stderr, "crmctl: dedup still %s events behind after the timeout\n",
-                   lag.ok() ? std::to_string(*lag).c_str() : "?");
-      return 1;
-    }
-    if (lag.ok() && *lag != last) {
-      std::fprintf(stderr, "  dedup lag: %lld events\n", static_cast<long long>(*lag));
-      last = *lag;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
+  if (!WaitForLag(brokers, group, {"crm.events.v1"}, timeout, "dedup")) return 1;
   std::map<std::string, long> by_rule;
   std::unordered_map<std::string, std::string> customer_of;  // event id -> customer id at resolution
   std::set<std::string> leads;

@@ -239,6 +239,26 @@ int IngestGrpc(const Args& args) {
   return other.load() == 0 && accepted.load() == events ? 0 : 1;
 }
 
+// A producer for the load and a reader of `out_topic` from its end (only
+// what is written from now on matters).
+bool OpenRig(const std::string& brokers, const std::string& out_topic, std::unique_ptr<crm::kafka::Producer>* producer,
+             std::unique_ptr<crm::kafka::TopicReader>* reader) {
+  auto p = crm::kafka::Producer::Create({.brokers = brokers, .client_id = "loadgen"});
+  if (!p.ok()) {
+    std::fprintf(stderr, "%s\n", p.status().ToString().c_str());
+    return false;
+  }
+  auto r = crm::kafka::TopicReader::Create(brokers, out_topic, "loadgen", std::chrono::seconds(10),
+                                           crm::kafka::TopicReader::Start::kEnd);
+  if (!r.ok()) {
+    std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
+    return false;
+  }
+  *producer = std::move(*p);
+  *reader = std::move(*r);
+  return true;
+}
+
 int IngestRaw(const Args& args) {
   std::string brokers = Arg(args, "brokers", "");
   std::string addr = Arg(args, "addr", "");
@@ -248,18 +268,9 @@ int IngestRaw(const Args& args) {
   // Offered raw records/s; 0 = as fast as the bus takes them (which can
   // outrun ingest and the dev broker's per-partition retention).
   const double rate = std::atof(Arg(args, "rate", "0").c_str());
-  auto producer = crm::kafka::Producer::Create({.brokers = brokers, .client_id = "loadgen"});
-  if (!producer.ok()) {
-    std::fprintf(stderr, "%s\n", producer.status().ToString().c_str());
-    return 1;
-  }
-  // Only events written from now on matter.
-  auto reader = crm::kafka::TopicReader::Create(brokers, "crm.events.v1", "loadgen", std::chrono::seconds(10),
-                                                crm::kafka::TopicReader::Start::kEnd);
-  if (!reader.ok()) {
-    std::fprintf(stderr, "%s\n", reader.status().ToString().c_str());
-    return 1;
-  }
+  std::unique_ptr<crm::kafka::Producer> producer;
+  std::unique_ptr<crm::kafka::TopicReader> reader;
+  if (!OpenRig(brokers, "crm.events.v1", &producer, &reader)) return 1;
   std::mutex mu;
   std::vector<double> e2e_ms;
   std::atomic<int64_t> out{0};
@@ -267,7 +278,7 @@ int IngestRaw(const Args& args) {
   auto t0 = Clock::now();
   const std::string run = std::to_string(WallMs());
   std::thread consume([&] {
-    (*reader)->Run([&](const crm::kafka::Message& m) {
+    reader->Run([&](const crm::kafka::Message& m) {
       crm::v1::Event ev;
       if (!ev.ParseFromString(m.value)) return;
       auto it = ev.attributes().find("lg_run");
@@ -305,7 +316,7 @@ int IngestRaw(const Args& args) {
         "\"ticket_registration\":{\"ticket_id\":\"T%lld\"}}",
         run.c_str(), static_cast<long long>(i), static_cast<long long>(WallMs() - 60'000), PersonName(person).c_str(),
         static_cast<long long>(person), PersonPhone(person).c_str(), run.c_str(), static_cast<long long>(WallMs()), static_cast<long long>(i));
-    auto st = (*producer)->Publish(topic, std::to_string(i % 64), std::string_view(buf, n),
+    auto st = producer->Publish(topic, std::to_string(i % 64), std::string_view(buf, n),
                                    [&](const crm::kafka::Delivery& d) {
                                      if (!d.status.ok()) failed++;
                                    });
@@ -316,14 +327,14 @@ int IngestRaw(const Args& args) {
     ++produced;
   }
   double produce_secs = std::chrono::duration<double>(Clock::now() - t0).count();
-  if (auto st = (*producer)->Flush(std::chrono::seconds(60)); !st.ok()) {
+  if (auto st = producer->Flush(std::chrono::seconds(60)); !st.ok()) {
     std::fprintf(stderr, "flush: %s\n", st.ToString().c_str());
   }
   // Wait for ingest to catch up (or give up 60 s after producing stopped).
   auto give_up = Clock::now() + std::chrono::seconds(60);
   while (out.load() < produced && Clock::now() < give_up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   double total_secs = std::chrono::duration<double>(Clock::now() - t0).count();
-  (*reader)->Stop();
+  reader->Stop();
   consume.join();
   sampler.detach();
   std::lock_guard l(mu);
@@ -350,23 +361,15 @@ int DedupStream(const Args& args) {
   if (brokers.empty()) Usage();
   const double seconds = std::atof(Arg(args, "seconds", "20").c_str());
   const double rate = std::atof(Arg(args, "rate", "10000").c_str());
-  auto producer = crm::kafka::Producer::Create({.brokers = brokers, .client_id = "loadgen"});
-  if (!producer.ok()) {
-    std::fprintf(stderr, "%s\n", producer.status().ToString().c_str());
-    return 1;
-  }
-  auto reader = crm::kafka::TopicReader::Create(brokers, "crm.resolved.v1", "loadgen", std::chrono::seconds(10),
-                                                crm::kafka::TopicReader::Start::kEnd);
-  if (!reader.ok()) {
-    std::fprintf(stderr, "%s\n", reader.status().ToString().c_str());
-    return 1;
-  }
+  std::unique_ptr<crm::kafka::Producer> producer;
+  std::unique_ptr<crm::kafka::TopicReader> reader;
+  if (!OpenRig(brokers, "crm.resolved.v1", &producer, &reader)) return 1;
   std::mutex mu;
   std::vector<double> e2e_ms;
   std::atomic<int64_t> out{0};
   const std::string run = std::to_string(WallMs());
   std::thread consume([&] {
-    (*reader)->Run([&](const crm::kafka::Message& m) {
+    reader->Run([&](const crm::kafka::Message& m) {
       crm::v1::ResolvedEvent r;
       if (!r.ParseFromString(m.value)) return;
       auto it = r.event().attributes().find("lg_run");
@@ -388,7 +391,7 @@ int DedupStream(const Args& args) {
     ev.set_event_id(run + "-" + std::to_string(produced));
     (*ev.mutable_attributes())["lg_run"] = run;
     (*ev.mutable_attributes())["lg_sent_ms"] = std::to_string(now);
-    auto st = (*producer)->Publish("crm.events.v1", ev.identity().email(), ev.SerializeAsString(),
+    auto st = producer->Publish("crm.events.v1", ev.identity().email(), ev.SerializeAsString(),
                                    [](const crm::kafka::Delivery&) {});
     if (!st.ok()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -397,11 +400,11 @@ int DedupStream(const Args& args) {
     ++produced;
   }
   double produce_secs = std::chrono::duration<double>(Clock::now() - t0).count();
-  (void)(*producer)->Flush(std::chrono::seconds(60));
+  (void)producer->Flush(std::chrono::seconds(60));
   auto give_up = Clock::now() + std::chrono::seconds(60);
   while (out.load() < produced && Clock::now() < give_up) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   double total_secs = std::chrono::duration<double>(Clock::now() - t0).count();
-  (*reader)->Stop();
+  reader->Stop();
   consume.join();
   std::lock_guard l(mu);
   std::sort(e2e_ms.begin(), e2e_ms.end());
