@@ -238,6 +238,18 @@ bool InitialsAgree(const NameValue& a, const NameValue& b) {
   return initials && covered(a, b) && covered(b, a);
 }
 
+// Every token of the shorter name is a token of the other ("Schmidt" in
+// "Michael Schmidt"): one source wrote only part of the name.
+bool TokensContained(const NameValue& a, const NameValue& b) {
+  const NameValue& s = a.tokens.size() <= b.tokens.size() ? a : b;
+  const NameValue& l = a.tokens.size() <= b.tokens.size() ? b : a;
+  if (s.tokens.size() == l.tokens.size()) return false;
+  for (const auto& t : s.tokens) {
+    if (std::find(l.tokens.begin(), l.tokens.end(), t) == l.tokens.end()) return false;
+  }
+  return true;
+}
+
 // The first difference of two concatenations lies in a token of at least 4
 // letters on both sides: "Micheal"/"Michael" is a typo, while "Wei"/"Wen" or
 // "Li"/"Lu" (romanized Chinese syllables) are different names.
@@ -265,8 +277,13 @@ uint8_t CompareNames(const NameValue& a, const NameValue& b) {
   if (both_han) {
     // Chinese names are short: a different character with a different reading
     // is usually a different person. Three or more characters with one
-    // differing is a typo.
+    // differing is a typo; a family name alone (崔 against 崔辉) is partial.
     auto ca = HanChars(a.han), cb = HanChars(b.han);
+    const auto& shorter = ca.size() < cb.size() ? ca : cb;
+    const auto& longer = ca.size() < cb.size() ? cb : ca;
+    if (shorter.size() < longer.size() && std::equal(shorter.begin(), shorter.end(), longer.begin())) {
+      return kNamePartial;
+    }
     if (ca.size() == cb.size() && ca.size() >= 3) {
       size_t diff = 0;
       for (size_t i = 0; i < ca.size(); ++i) diff += ca[i] != cb[i];
@@ -283,7 +300,7 @@ uint8_t CompareNames(const NameValue& a, const NameValue& b) {
   const bool long_token = TypoInLongToken(a, b);
   double jw = std::max(JaroWinkler(a.concat, b.concat), JaroWinkler(SortedConcat(a.tokens), SortedConcat(b.tokens)));
   if (jw >= 0.94 && long_token) return kNameSimilar;
-  if (InitialsAgree(a, b)) return kNamePartial;
+  if (InitialsAgree(a, b) || TokensContained(a, b)) return kNamePartial;
   if (a.han.empty() && b.han.empty() && jw >= 0.88 && long_token) return kNamePartial;
   return kNameDifferent;
 }

@@ -49,7 +49,8 @@ NameValue PrepareName(std::string_view full_name, std::string_view family_name =
 enum NameLevel : uint8_t {
   kNameMissing = 0,
   kNameDifferent = 1,
-  kNamePartial = 2,    // an initial and a surname agree ("M. Schmidt"), or loosely similar
+  kNamePartial = 2,    // an initial and a surname agree ("M. Schmidt"), one name is part of the other
+                       // ("Schmidt", 崔 against 崔辉), or loosely similar
   kNameSimilar = 3,    // a typo apart in a token of 4+ letters ("Micheal"/"Michael"; not "Wei"/"Wen"),
                        // Jaro-Winkler >= 0.94,
                        // or equal after folding German transcriptions ("Jürgen Müller"/"Juergen Mueller")

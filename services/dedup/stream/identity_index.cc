@@ -84,6 +84,20 @@ for i, c in ipairs(found) do table.insert(out, c) end
 return out
 )lua";
 
+// ARGV: key prefix, customer id, record id. Adds the record to the
+// customer's survivor and points the record at it.
+constexpr const char* kJoinScript = R"lua(
+local prefix, c, rid = ARGV[1], ARGV[2], ARGV[3]
+for i = 1, 32 do
+  local a = redis.call('GET', prefix .. 'alias:' .. c)
+  if not a then break end
+  c = a
+end
+redis.call('SET', prefix .. 'rec:' .. rid .. ':c', c)
+redis.call('SADD', prefix .. 'cust:' .. c .. ':recs', rid)
+return c
+)lua";
+
 crm::v1::MatchEvidence Evidence(const Layout& layout, const Model& model, const Prepared& a, const Prepared& b,
                                 const std::string& matched_record, double* probability) {
   std::vector<uint8_t> levels(layout.fields().size());
@@ -570,6 +584,42 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
       if (auto st = Apply(ch); !st.ok()) return st;
       changes->push_back(std::move(ch));
     }
+    // Two records of this batch with the same new key and clearly different
+    // names (colleagues on one switchboard): the key is shared for both.
+    {
+      std::map<std::string, std::vector<size_t>> users;  // unclaimed key -> records
+      for (size_t j = 0; j < n; ++j) {
+        if (done[j]) continue;
+        for (size_t k = 0; k < views[j].keys.size(); ++k) {
+          if ((*r1)[off[j].keys + 2 * k].is_nil() && (*r1)[off[j].keys + 2 * k + 1].integer == 0) {
+            users[views[j].keys[k]].push_back(j);
+          }
+        }
+      }
+      for (const auto& [key, js] : users) {
+        bool conflict = false;
+        for (size_t x = 0; x < js.size() && !conflict; ++x) {
+          for (size_t y = x + 1; y < js.size() && !conflict; ++y) {
+            const auto& na = views[js[x]].prepared.name;
+            const auto& nb = views[js[y]].prepared.name;
+            conflict = !na.empty() && !nb.empty() && CompareNames(na, nb) == kNameDifferent;
+          }
+        }
+        if (!conflict) continue;
+        for (size_t j : js) {
+          for (size_t k = 0; k < views[j].keys.size(); ++k) {
+            if (views[j].keys[k] == key) shared.insert({j, k});
+          }
+        }
+        IdentityEvent ch;
+        ch.set_at_ms(NowMs());
+        auto* ks = ch.mutable_key_shared();
+        ks->set_key(key);
+        ks->set_record_id(views[js[1]].record_id);
+        if (auto st = Apply(ch); !st.ok()) return st;
+        changes->push_back(std::move(ch));
+      }
+    }
     for (size_t j = 0; j < n; ++j) {
       if (done[j]) continue;
       for (size_t k = 0; k < views[j].keys.size(); ++k) {
@@ -690,6 +740,7 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
       crm::v1::MatchEvidence ev = res.match;
       ev.set_matched_record_id(views[j].record_id);
       auto m = Merge(res.customer_id, other, ev, "engine", changes);
+      if (!m.ok() && absl::IsFailedPrecondition(m.status())) continue;  // already one (another replica merged them)
       if (!m.ok()) return m.status();
       res.customer_id = m->survivor_id();
     }
@@ -706,6 +757,44 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
       changes->push_back(std::move(rq));
     }
   }
+  // Records of one new person in this batch that share no key were each
+  // scored against the index as it was before the batch; compare the new
+  // customers made here with the batch's earlier records and merge sure matches.
+  const Layout& layout = IdentityLayout();
+  std::vector<uint8_t> levels(layout.fields().size());
+  for (size_t c = 0; c < claimed.size(); ++c) {
+    size_t j = claimed[c];
+    Resolution& res = out[uniq[j]];
+    if (res.match.rule() != "new") continue;
+    for (size_t c2 = 0; c2 < c; ++c2) {
+      size_t j2 = claimed[c2];
+      const Resolution& earlier = out[uniq[j2]];
+      if (earlier.customer_id == res.customer_id) continue;
+      const auto& a = views[j].blocking;
+      const auto& b = views[j2].blocking;
+      bool share = false;
+      for (size_t x = 0, y = 0; x < a.size() && y < b.size() && !share;) {
+        if (a[x] == b[y]) share = true;
+        else if (a[x] < b[y]) ++x;
+        else ++y;
+      }
+      if (!share) continue;
+      Compare(layout, views[j].prepared, views[j2].prepared, levels.data());
+      if (model_.Probability(model_.Score(levels.data(), views[j].prepared)) < opt_.upper) continue;
+      auto never = IsNeverMerge(res.customer_id, earlier.customer_id);
+      if (!never.ok()) return never.status();
+      if (*never) continue;
+      double p = 0;
+      crm::v1::MatchEvidence ev = Evidence(layout, model_, views[j].prepared, views[j2].prepared, views[j2].record_id, &p);
+      auto m = Merge(res.customer_id, earlier.customer_id, ev, "engine", changes);
+      if (!m.ok() && absl::IsFailedPrecondition(m.status())) continue;
+      if (!m.ok()) return m.status();
+      res.customer_id = m->survivor_id();
+      res.match = ev;
+      break;
+    }
+  }
+
   // Repeats of a record share its resolution.
   for (size_t i = 0; i < total; ++i) {
     if (first_of[i] == i) continue;
@@ -731,7 +820,9 @@ absl::StatusOr<crm::v1::CustomersMerged> IdentityIndex::Merge(const std::string&
   if (!a.ok() || !b.ok()) return unlock(absl::StatusOr<crm::v1::CustomersMerged>(a.ok() ? b.status() : a.status()));
   auto exists = Pipe({{"EXISTS", K("cust:" + *a + ":recs")}, {"EXISTS", K("cust:" + *b + ":recs")}});
   if (!exists.ok()) return unlock(absl::StatusOr<crm::v1::CustomersMerged>(exists.status()));
-  if ((*exists)[0].integer == 0 || (*exists)[1].integer == 0) {
+  // The engine may merge a customer another replica has just claimed keys
+  // for but not yet written records to; people may only merge existing ones.
+  if (actor != "engine" && ((*exists)[0].integer == 0 || (*exists)[1].integer == 0)) {
     return unlock(absl::StatusOr<crm::v1::CustomersMerged>(
         absl::NotFoundError(StrCat("no customer ", (*exists)[0].integer == 0 ? a_in : b_in))));
   }
@@ -822,10 +913,11 @@ absl::Status IdentityIndex::NeverMerge(const std::string& a, const std::string& 
 
 std::vector<Command> IdentityIndex::AssignCommands(const crm::v1::RecordAssigned& ra, const RecordView& view) const {
   const std::string& cid = ra.customer_id();
+  // The record joins the customer's survivor: a concurrent merge may have
+  // made `cid` an alias since it was claimed.
   std::vector<Command> cmds = {
       {"SET", K("rec:" + ra.record_id()), ra.SerializeAsString()},
-      {"SET", K("rec:" + ra.record_id() + ":c"), cid},
-      {"SADD", K("cust:" + cid + ":recs"), ra.record_id()},
+      {"EVAL", kJoinScript, "0", prefix_, cid, ra.record_id()},
   };
   // During a rebuild the counter must pass every id seen.
   if (cid.size() == 11 && cid[0] == 'C') {
