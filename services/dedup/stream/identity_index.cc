@@ -950,6 +950,11 @@ absl::Status IdentityIndex::Apply(const IdentityEvent& ch) {
       const auto& m = ch.merged();
       std::vector<Command> cmds = {
           {"SET", K("merge:" + m.merge_id()), m.SerializeAsString()},
+          // During a rebuild the merge counter must pass every id seen.
+          {"EVAL",
+           "if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then "
+           "redis.call('SET', KEYS[1], ARGV[1]) end return 0",
+           "1", K("mergeseq"), std::to_string(std::atoll(m.merge_id().c_str() + 1))},
           {"SET", K("alias:" + m.merged_id()), m.survivor_id()},
           {"SADD", K("cust:" + m.survivor_id() + ":aliases"), m.merged_id()},
           {"SUNIONSTORE", K("cust:" + m.survivor_id() + ":names"), K("cust:" + m.survivor_id() + ":names"),
