@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "common/grpc/server.h"
@@ -369,6 +370,7 @@ absl::Status ResolveSlice(EventGate& gate, IdentityIndex& index, const std::vect
   // the others are normalized.
   std::vector<const crm::v1::Event*> live;
   std::vector<std::string> record_ids;
+  std::set<std::string> replayed;  // record ids of deliveries seen before (crash or failed batch)
   for (size_t k = 0; k < ptrs.size(); ++k) {
     if ((*fates)[k] == EventFate::kDuplicate) {
       Duplicates(ptrs[k]->event_id().rfind("dev:", 0) == 0 ? "reupload" : "event_id").Inc();
@@ -376,9 +378,27 @@ absl::Status ResolveSlice(EventGate& gate, IdentityIndex& index, const std::vect
     }
     live.push_back(ptrs[k]);
     record_ids.push_back(RecordIdOf(ptrs[k]->identity(), ptrs[k]->show_id(), ptrs[k]->edition_id()));
+    if ((*fates)[k] == EventFate::kRedelivery) replayed.insert(record_ids.back());
   }
   auto known = index.KnownRecords(record_ids);
   if (!known.ok()) return known.status();
+  // A delivery replayed after a failure may have written its record to Redis
+  // without the RecordAssigned reaching crm.identity.v1: publish it again
+  // (applying it twice is harmless), so the topic can still rebuild the index.
+  if (!replayed.empty()) {
+    std::vector<std::string> again;
+    for (size_t k = 0; k < live.size(); ++k) {
+      if (!(*known)[k].empty() && replayed.count(record_ids[k])) again.push_back(record_ids[k]);
+    }
+    auto records = index.StoredRecords(again);
+    if (!records.ok()) return records.status();
+    for (auto& ra : *records) {
+      IdentityEvent ch;
+      ch.set_at_ms(ra.occurred_ms());
+      *ch.mutable_record_assigned() = std::move(ra);
+      changes_out->push_back(std::move(ch));
+    }
+  }
   std::vector<const crm::v1::Event*> scans;
   for (const auto* ev : live) {
     if (ev->has_booth_scan() && !ev->identity().badge_id().empty()) scans.push_back(ev);

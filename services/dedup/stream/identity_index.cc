@@ -443,6 +443,22 @@ absl::StatusOr<std::vector<IdentityIndex::Candidate>> IdentityIndex::BestCandida
   return best;
 }
 
+absl::StatusOr<std::vector<crm::v1::RecordAssigned>> IdentityIndex::StoredRecords(
+    const std::vector<std::string>& record_ids) {
+  std::set<std::string> unique(record_ids.begin(), record_ids.end());
+  std::vector<crm::v1::RecordAssigned> out;
+  if (unique.empty()) return out;
+  Command mget = {"MGET"};
+  for (const auto& rid : unique) mget.push_back(K("rec:" + rid));
+  auto r = Run(mget);
+  if (!r.ok()) return r.status();
+  for (const auto& v : r->elements) {
+    crm::v1::RecordAssigned ra;
+    if (!v.is_nil() && ra.ParseFromString(v.str)) out.push_back(std::move(ra));
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<std::string>> IdentityIndex::KnownRecords(const std::vector<std::string>& record_ids) {
   std::vector<Command> cmds;
   for (const auto& rid : record_ids) cmds.push_back({"GET", K("rec:" + rid + ":c")});

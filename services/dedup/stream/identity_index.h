@@ -95,6 +95,8 @@ class IdentityIndex {
   // Fast path: the customer of a record seen before ("" when unknown).
   absl::StatusOr<std::string> KnownRecord(const std::string& record_id);
 
+  // The stored RecordAssigned of each record id that has one (deduplicated).
+  absl::StatusOr<std::vector<crm::v1::RecordAssigned>> StoredRecords(const std::vector<std::string>& record_ids);
   // Survivor of a customer id (itself unless merged).
   absl::StatusOr<std::string> Survivor(std::string customer_id);
   // Lookup by identifier kind (see ResolveRequest).
