@@ -48,10 +48,17 @@ std::string PairKey(std::string a, std::string b) {
 std::string NameText(const Prepared& p) { return p.name.empty() ? std::string() : Join(p.name.tokens, " ") + "/" + p.name.han; }
 
 // Claims deterministic keys for one customer, atomically. KEYS: the key
-// entries. ARGV[1]: preferred customer id or "", ARGV[2]: key prefix.
-// Returns {customer, created (0/1), every distinct customer already holding one of the keys...}.
+// entries. ARGV[1]: preferred customer id or "", ARGV[2]: key prefix,
+// ARGV[3]: the record's name signature ("" without a name), ARGV[4]: one
+// '0'/'1' per key, '1' for keys nobody held when the record was looked up,
+// ARGV[5]: the record's name text (stored with the signature as "<sig>\t<name>").
+// Such a key may have been claimed since by another replica for a person of
+// another name (colleagues on one switchboard, seen at the same moment): if
+// its claimant's signature differs, the key is not used here but returned
+// for a name check. Returns {customer, created (0/1), {customers already
+// holding a used key...}, {key, holder, holder signature, ...}}.
 constexpr const char* kClaimScript = R"lua(
-local prefix = ARGV[2]
+local prefix, sig, flags = ARGV[2], ARGV[3], ARGV[4]
 local function follow(c)
   for i = 1, 32 do
     local a = redis.call('GET', prefix .. 'alias:' .. c)
@@ -60,12 +67,21 @@ local function follow(c)
   end
   return c
 end
-local found, seen = {}, {}
+local found, seen, unverified, use = {}, {}, {}, {}
 for i, k in ipairs(KEYS) do
   local c = redis.call('GET', k)
+  use[i] = true
   if c then
-    c = follow(c)
-    if not seen[c] then seen[c] = true; table.insert(found, c) end
+    local other = redis.call('GET', k .. ':sig')
+    if string.sub(flags, i, i) == '1' and sig ~= '' and other and string.match(other, '^[^\t]*') ~= sig then
+      use[i] = false
+      table.insert(unverified, k)
+      table.insert(unverified, c)
+      table.insert(unverified, other)
+    else
+      c = follow(c)
+      if not seen[c] then seen[c] = true; table.insert(found, c) end
+    end
   end
 end
 local cid, created = nil, 0
@@ -78,10 +94,12 @@ else
   cid = string.format('C%010d', redis.call('INCR', prefix .. 'seq'))
   created = 1
 end
-for i, k in ipairs(KEYS) do redis.call('SET', k, cid, 'NX') end
-local out = {cid, created}
-for i, c in ipairs(found) do table.insert(out, c) end
-return out
+for i, k in ipairs(KEYS) do
+  if use[i] and redis.call('SET', k, cid, 'NX') and sig ~= '' then
+    redis.call('SET', k .. ':sig', sig .. '\t' .. ARGV[5], 'NX')
+  end
+end
+return {cid, created, found, unverified}
 )lua";
 
 // ARGV: key prefix, customer id, record id. Adds the record to the
@@ -690,9 +708,16 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     if (done[j]) continue;
     auto_match[j] = !candidate[j].customer_id.empty() && candidate[j].probability >= opt_.upper;
     Command cmd = {"EVAL", kClaimScript, std::to_string(keys[j].size())};
-    for (const auto& k : keys[j]) cmd.push_back(K("key:" + k));
+    std::string flags;
+    for (size_t k = 0; k < keys[j].size(); ++k) {
+      cmd.push_back(K("key:" + keys[j][k]));
+      flags += holders[j][k].empty() ? '1' : '0';
+    }
     cmd.push_back(auto_match[j] ? candidate[j].customer_id : "");
     cmd.push_back(prefix_);
+    cmd.push_back(views[j].prepared.name.empty() ? std::string() : Hex(views[j].prepared.name.letters));
+    cmd.push_back(flags);
+    cmd.push_back(NameText(views[j].prepared));
     claims.push_back(std::move(cmd));
     claimed.push_back(j);
   }
@@ -705,10 +730,35 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
   for (size_t c = 0; c < claimed.size(); ++c) {
     size_t j = claimed[c];
     const Reply& reply = (*rc)[c];
-    if (reply.elements.size() < 2) return absl::InternalError("claim script: short reply");
+    if (reply.elements.size() < 4) return absl::InternalError("claim script: short reply");
     const std::string cid = reply.elements[0].str;
     const bool created = reply.elements[1].integer == 1;
-    for (size_t e = 2; e < reply.elements.size(); ++e) others[j].push_back(reply.elements[e].str);
+    for (const auto& e : reply.elements[2].elements) others[j].push_back(e.str);
+    // Keys another replica claimed meanwhile for a differently written name:
+    // the same person joins (merge below), another person makes the key shared.
+    const auto& unverified = reply.elements[3].elements;
+    for (size_t u = 0; u + 2 < unverified.size(); u += 3) {
+      const std::string holder = unverified[u + 1].str;
+      // The claimant's name as it claimed the key ("<sig>\t<tokens>/<han>").
+      const std::string& stored = unverified[u + 2].str;
+      std::string text = stored.substr(std::min(stored.size(), stored.find('\t') + 1));
+      auto slash = text.find('/');
+      std::string han = slash == std::string::npos ? std::string() : text.substr(slash + 1);
+      NameValue other = PrepareName(han.empty() ? text.substr(0, slash) : han);
+      bool compatible = other.empty() || CompareNames(views[j].prepared.name, other) != kNameDifferent;
+      if (compatible) {
+        others[j].push_back(holder);
+        continue;
+      }
+      IdentityEvent ch;
+      ch.set_at_ms(NowMs());
+      auto* ks = ch.mutable_key_shared();
+      ks->set_key(unverified[u].str.substr(K("key:").size()));
+      ks->set_customer_id(holder);
+      ks->set_record_id(views[j].record_id);
+      if (auto st = Apply(ch); !st.ok()) return st;
+      changes->push_back(std::move(ch));
+    }
     Resolution& res = out[uniq[j]];
     res.customer_id = cid;
     res.record_id = views[j].record_id;
