@@ -174,11 +174,9 @@ absl::StatusOr<bool> Reader::Next(std::vector<std::string>* row) {
           status_ = Error(StrCat("quote character inside unquoted field ", nfields_));
           return status_;
         }
-        if (!EndField()) return status_;
-        state_ = State::kFieldStart;
-        if (c == ',') break;
-        ++line_;
-        prev_cr_ = c == '\r';
+        bool record_ends = false;
+        if (!CloseField(c, &record_ends)) return status_;
+        if (!record_ends) break;
         return finish();
       }
       case State::kQuoted: {
@@ -213,15 +211,24 @@ absl::StatusOr<bool> Reader::Next(std::vector<std::string>* row) {
           status_ = Error(StrCat("unexpected character after closing quote of field ", nfields_));
           return status_;
         }
-        if (!EndField()) return status_;
-        state_ = State::kFieldStart;
-        if (c == ',') break;
-        ++line_;
-        prev_cr_ = c == '\r';
+        bool record_ends = false;
+        if (!CloseField(c, &record_ends)) return status_;
+        if (!record_ends) break;
         return finish();
       }
     }
   }
+}
+
+bool Reader::CloseField(char delimiter, bool* record_ends) {
+  if (!EndField()) return false;
+  state_ = State::kFieldStart;
+  *record_ends = delimiter != ',';
+  if (*record_ends) {
+    ++line_;
+    prev_cr_ = delimiter == '\r';
+  }
+  return true;
 }
 
 void Writer::WriteField(std::string_view field) {

@@ -51,6 +51,9 @@ class Reader {
   bool Refill();
   // Finishes the current field (UTF-8 check) and starts the next one.
   bool EndField();
+  // EndField, then past the delimiter (',' or a line end); `record_ends`
+  // for a line end.
+  bool CloseField(char delimiter, bool* record_ends);
   std::string* NewField(std::vector<std::string>* row);
   absl::Status Error(std::string_view what) const;
 
