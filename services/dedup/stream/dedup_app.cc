@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -19,13 +20,25 @@ namespace {
 
 using crm::v1::IdentityEvent;
 
+// Counters by label, cached per thread: these are bumped for every event,
+// and the registry lookup takes its lock.
 metrics::Counter& Duplicates(const std::string& kind) {
-  return metrics::Registry::Default().GetCounter("crm_dedup_duplicates_total",
+  thread_local std::map<std::string, metrics::Counter*> cache;
+  auto& c = cache[kind];
+  if (!c) {
+    c = &metrics::Registry::Default().GetCounter("crm_dedup_duplicates_total",
                                                  "Events dropped or folded as duplicates, by kind", {{"kind", kind}});
+  }
+  return *c;
 }
 metrics::Counter& Resolved(const std::string& rule) {
-  return metrics::Registry::Default().GetCounter("crm_dedup_resolved_total", "Events resolved to a customer, by rule",
+  thread_local std::map<std::string, metrics::Counter*> cache;
+  auto& c = cache[rule];
+  if (!c) {
+    c = &metrics::Registry::Default().GetCounter("crm_dedup_resolved_total", "Events resolved to a customer, by rule",
                                                  {{"rule", rule}});
+  }
+  return *c;
 }
 metrics::Histogram& EventSeconds() {
   static metrics::Histogram& h = metrics::Registry::Default().GetHistogram(
@@ -339,12 +352,6 @@ absl::Status DedupApp::Init() {
 
 void DedupApp::RegisterServices(service::ServiceHost& host) { host.AddGrpcService(identity_service_.get()); }
 
-absl::Status DedupApp::HandleSlice(Worker& w, const std::vector<const kafka::Message*>& slice,
-                                   std::vector<std::pair<std::string, std::string>>* resolved_out,
-                                   std::vector<IdentityEvent>* changes_out) {
-  return ResolveSlice(*w.gate, *w.index, slice, resolved_out, changes_out);
-}
-
 absl::Status ResolveSlice(EventGate& gate, IdentityIndex& index, const std::vector<const kafka::Message*>& slice,
                           std::vector<std::pair<std::string, std::string>>* resolved_out,
                           std::vector<IdentityEvent>* changes_out) {
@@ -466,7 +473,7 @@ void DedupApp::HandleBatch(const std::vector<kafka::Message>& batch, kafka::Batc
   std::vector<absl::Status> status(n);
   std::vector<std::function<void()>> tasks;
   for (size_t w = 0; w < n; ++w) {
-    tasks.push_back([&, w] { status[w] = HandleSlice(workers_[w], slices[w], &resolved[w], &changes[w]); });
+    tasks.push_back([&, w] { status[w] = ResolveSlice(*workers_[w].gate, *workers_[w].index, slices[w], &resolved[w], &changes[w]); });
   }
   pool_->RunAll(std::move(tasks));
   auto t1 = std::chrono::steady_clock::now();

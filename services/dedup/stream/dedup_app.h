@@ -106,9 +106,6 @@ class DedupApp {
   };
   // Resolves the batch, publishes, and calls `done` once every output is acknowledged.
   void HandleBatch(const std::vector<kafka::Message>& batch, kafka::BatchDone done);
-  absl::Status HandleSlice(Worker& w, const std::vector<const kafka::Message*>& slice,
-                           std::vector<std::pair<std::string, std::string>>* resolved_out,
-                           std::vector<crm::v1::IdentityEvent>* changes_out);
   std::unique_ptr<redis::RedisClient> NewRedis() const;
 
   const config::Config& config_;

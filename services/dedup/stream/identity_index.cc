@@ -319,13 +319,6 @@ absl::StatusOr<std::string> IdentityIndex::Survivor(std::string cid) {
   return absl::InternalError(StrCat("alias chain too long at ", cid));
 }
 
-absl::StatusOr<std::string> IdentityIndex::KnownRecord(const std::string& record_id) {
-  auto r = Run({"GET", K("rec:" + record_id + ":c")});
-  if (!r.ok()) return r.status();
-  if (r->is_nil()) return std::string();
-  return Survivor(r->str);
-}
-
 absl::StatusOr<bool> IdentityIndex::IsNeverMerge(const std::string& a, const std::string& b) {
   auto r = Run({"EXISTS", K("never:" + PairKey(a, b))});
   if (!r.ok()) return r.status();
@@ -500,13 +493,6 @@ absl::StatusOr<std::vector<std::string>> IdentityIndex::KnownRecords(const std::
     out[which[j]] = *s;
   }
   return out;
-}
-
-absl::StatusOr<IdentityIndex::Resolution> IdentityIndex::Resolve(const crm::v1::Event& event,
-                                                                std::vector<IdentityEvent>* changes) {
-  auto r = ResolveMany({&event}, changes);
-  if (!r.ok()) return r.status();
-  return std::move((*r)[0]);
 }
 
 absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMany(

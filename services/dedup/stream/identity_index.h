@@ -80,10 +80,8 @@ class IdentityIndex {
     std::string record_id;
     crm::v1::MatchEvidence match;
   };
-  // The customer of an event's identity; new records, merges, shared keys
-  // and review items are appended to `changes` (already applied).
-  absl::StatusOr<Resolution> Resolve(const crm::v1::Event& event, std::vector<crm::v1::IdentityEvent>* changes);
-  // Resolves a batch in a fixed number of round trips (about six, whatever
+  // The customer of each event's identity; new records, merges, shared keys
+  // and review items are appended to `changes` (already applied). Resolves a batch in a fixed number of round trips (about six, whatever
   // its size): each stage is one pipeline for all records. Records of one
   // batch claim keys in order, so two renderings of one new person in the
   // same batch still become one customer.
@@ -92,8 +90,6 @@ class IdentityIndex {
   // The fast path for a whole batch: the customer of each record seen
   // before, "" for the others, in two round trips.
   absl::StatusOr<std::vector<std::string>> KnownRecords(const std::vector<std::string>& record_ids);
-  // Fast path: the customer of a record seen before ("" when unknown).
-  absl::StatusOr<std::string> KnownRecord(const std::string& record_id);
 
   // The stored RecordAssigned of each record id that has one (deduplicated).
   absl::StatusOr<std::vector<crm::v1::RecordAssigned>> StoredRecords(const std::vector<std::string>& record_ids);
