@@ -1,11 +1,15 @@
 #include "common/redis/redis_client.h"
 
 #include <hiredis/hiredis.h>
+#include <openssl/sha.h>
 #include <sys/time.h>
 
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <set>
 
 #include "common/util/strings.h"
 #include "common/metrics/metrics.h"
@@ -123,6 +127,7 @@ absl::Status RedisClient::ConnectionError(std::string_view what) {
     // hiredis contexts are unusable after an I/O error; reconnect next call.
     redisFree(ctx_);
     ctx_ = nullptr;
+    loaded_.clear();  // the server may have restarted without its scripts
   }
   std::string msg = crm::StrCat("redis ", what, " (", url_.host, ":", url_.port, "): ", detail);
   if (timed_out) {
@@ -158,6 +163,41 @@ absl::Status RedisClient::Connect() {
 
 absl::Status RedisClient::EnsureConnected() { return ctx_ ? absl::OkStatus() : Connect(); }
 
+namespace {
+
+struct ScriptRegistry {
+  std::mutex mu;
+  std::map<std::string, std::string> body_of;  // sha1 (hex) -> body
+};
+
+ScriptRegistry& Scripts() {
+  static ScriptRegistry registry;
+  return registry;
+}
+
+// The body of a registered script, nullptr if unknown.
+const std::string* ScriptBody(const std::string& sha) {
+  auto& reg = Scripts();
+  std::lock_guard l(reg.mu);
+  auto it = reg.body_of.find(sha);
+  return it == reg.body_of.end() ? nullptr : &it->second;  // entries are never erased
+}
+
+}  // namespace
+
+Script::Script(std::string body) : body_(std::move(body)) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(body_.data()), body_.size(), digest);
+  static const char* kHex = "0123456789abcdef";
+  for (unsigned char c : digest) {
+    sha_ += kHex[c >> 4];
+    sha_ += kHex[c & 15];
+  }
+  auto& reg = Scripts();
+  std::lock_guard l(reg.mu);
+  reg.body_of.emplace(sha_, body_);
+}
+
 absl::StatusOr<Reply> RedisClient::Run(const Command& cmd) {
   auto replies = Pipeline({cmd});
   if (!replies.ok()) return replies.status();
@@ -172,6 +212,55 @@ absl::StatusOr<Reply> RedisClient::Run(const Command& cmd) {
 
 absl::StatusOr<std::vector<Reply>> RedisClient::Pipeline(const std::vector<Command>& cmds) {
   if (cmds.empty()) return std::vector<Reply>{};
+  // Scripts not yet used on this connection are loaded first, in the same
+  // round trip (so calls run in order).
+  std::set<std::string> load;
+  for (const auto& cmd : cmds) {
+    if (cmd.size() > 1 && cmd[0] == "EVALSHA" && !loaded_.count(cmd[1]) && ScriptBody(cmd[1])) load.insert(cmd[1]);
+  }
+  absl::StatusOr<std::vector<Reply>> out;
+  if (load.empty()) {
+    out = RoundTrip(cmds);
+  } else {
+    std::vector<Command> all;
+    all.reserve(load.size() + cmds.size());
+    for (const auto& sha : load) all.push_back({"SCRIPT", "LOAD", *ScriptBody(sha)});
+    all.insert(all.end(), cmds.begin(), cmds.end());
+    out = RoundTrip(all);
+    if (!out.ok()) return out;
+    for (size_t k = 0; k < load.size(); ++k) {
+      if ((*out)[k].is_error()) return absl::FailedPreconditionError(crm::StrCat("redis SCRIPT LOAD: ", (*out)[k].str));
+    }
+    out->erase(out->begin(), out->begin() + static_cast<std::ptrdiff_t>(load.size()));
+    loaded_.insert(load.begin(), load.end());
+  }
+  if (!out.ok()) return out;
+  // Scripts flushed from the server meanwhile (SCRIPT FLUSH): load them and
+  // run those calls again, in one more round trip.
+  std::vector<size_t> again;
+  std::set<std::string> shas;
+  for (size_t i = 0; i < cmds.size(); ++i) {
+    const Reply& r = (*out)[i];
+    if (r.is_error() && r.str.rfind("NOSCRIPT", 0) == 0 && cmds[i].size() > 1 && cmds[i][0] == "EVALSHA" &&
+        ScriptBody(cmds[i][1])) {
+      again.push_back(i);
+      shas.insert(cmds[i][1]);
+    }
+  }
+  if (again.empty()) return out;
+  std::vector<Command> retry;
+  for (const auto& sha : shas) retry.push_back({"SCRIPT", "LOAD", *ScriptBody(sha)});
+  for (size_t i : again) retry.push_back(cmds[i]);
+  auto r = RoundTrip(retry);
+  if (!r.ok()) return r.status();
+  for (size_t k = 0; k < shas.size(); ++k) {
+    if ((*r)[k].is_error()) return absl::FailedPreconditionError(crm::StrCat("redis SCRIPT LOAD: ", (*r)[k].str));
+  }
+  for (size_t k = 0; k < again.size(); ++k) (*out)[again[k]] = std::move((*r)[shas.size() + k]);
+  return out;
+}
+
+absl::StatusOr<std::vector<Reply>> RedisClient::RoundTrip(const std::vector<Command>& cmds) {
   if (auto st = EnsureConnected(); !st.ok()) return st;
   std::vector<const char*> argv;
   std::vector<size_t> argvlen;

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,23 @@ struct ParsedUrl {
 };
 absl::StatusOr<ParsedUrl> ParseRedisUrl(std::string_view url);
 
+// A Lua script called by its SHA1 (EVALSHA): the body crosses the wire, and
+// is hashed by Redis, once per server instead of on every call. RedisClient
+// loads the body itself when the server answers NOSCRIPT (first use, a
+// restarted or flushed server) and runs the call again, so callers never see
+// that error. Define scripts as long-lived objects (they register their body).
+class Script {
+ public:
+  explicit Script(std::string body);
+  // "EVALSHA <sha1> <numkeys>": append the keys, then the arguments.
+  Command Call(size_t numkeys) const { return {"EVALSHA", sha_, std::to_string(numkeys)}; }
+  const std::string& sha() const { return sha_; }
+  const std::string& body() const { return body_; }
+
+ private:
+  std::string body_, sha_;
+};
+
 // Error replies that mean "try again" (server loading, failover, busy script).
 bool IsRetryableReplyError(std::string_view message);
 
@@ -82,11 +100,14 @@ class RedisClient final : public KeyValueStore {
 
  private:
   absl::Status EnsureConnected();
+  // Sends all commands, reads all replies (one round trip).
+  absl::StatusOr<std::vector<Reply>> RoundTrip(const std::vector<Command>& cmds);
   absl::Status ConnectionError(std::string_view what);  // drops the context
   RedisOptions options_;
   ParsedUrl url_;
   absl::Status url_status_;
   redisContext* ctx_ = nullptr;
+  std::set<std::string> loaded_;  // scripts loaded on this connection (sha1)
 };
 
 }  // namespace crm::redis

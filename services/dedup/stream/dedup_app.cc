@@ -48,6 +48,23 @@ metrics::Histogram& EventSeconds() {
   return h;
 }
 
+// Where a slice's time goes: the duplicate gate, known records, double taps,
+// resolving new records.
+metrics::Histogram& PhaseSeconds(const char* phase) {
+  return metrics::Registry::Default().GetHistogram("crm_dedup_slice_phase_seconds",
+                                                   "Time per slice phase: gate, known, taps, new",
+                                                   metrics::LatencyBuckets(), {{"phase", phase}});
+}
+
+struct PhaseClock {
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+  void Lap(metrics::Histogram& h) {
+    auto now = std::chrono::steady_clock::now();
+    h.Observe(std::chrono::duration<double>(now - last).count());
+    last = now;
+  }
+};
+
 // Waits for a set of delivery reports.
 class Acks {
  public:
@@ -110,23 +127,32 @@ std::string CustomerOf(const IdentityEvent& ch) {
   }
 }
 
-constexpr const char* kTapScript = R"lua(
-local v = redis.call('GET', KEYS[1])
-local ts, win, d = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+// Admits one booth scan. KEYS[1]: the event id's key, KEYS[2]: the tap key
+// (show/edition/badge/hall/booth). ARGV: position, id ttl ms, event id,
+// occurred ms, window ms, dwell s, tap ttl ms. A duplicate (id seen at
+// another position) returns {previous position}; otherwise {previous
+// position or "", code, lead id, dwell}: code 0 a new lead, 1 a double tap
+// extending the lead, 2 this scan already counted (a replayed delivery).
+const redis::Script kAdmitScanScript{R"lua(
+local prev = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'GET', 'PX', ARGV[2])
+if prev and prev ~= ARGV[1] then return {prev} end
+prev = prev or ''
+local ev, ts, win, d = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local v = redis.call('GET', KEYS[2])
 if v then
   local lead, first, last, dwell, lastev = string.match(v, '^(.*)|(%-?%d+)|(%-?%d+)|(%d+)|(.*)$')
   first, last, dwell = tonumber(first), tonumber(last), tonumber(dwell)
-  if lastev == ARGV[1] or lead == ARGV[1] then return {2, lead, dwell} end
+  if lastev == ev or lead == ev then return {prev, 2, lead, dwell} end
   if math.abs(ts - last) <= win then
     local nl = math.max(last, ts)
     local nd = math.max(dwell, math.floor((nl - first) / 1000) + d)
-    redis.call('SET', KEYS[1], lead .. '|' .. first .. '|' .. nl .. '|' .. nd .. '|' .. ARGV[1], 'PX', ARGV[5])
-    return {1, lead, nd}
+    redis.call('SET', KEYS[2], lead .. '|' .. first .. '|' .. nl .. '|' .. nd .. '|' .. ev, 'PX', ARGV[7])
+    return {prev, 1, lead, nd}
   end
 end
-redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ts .. '|' .. ts .. '|' .. d .. '|' .. ARGV[1], 'PX', ARGV[5])
-return {0, ARGV[1], d}
-)lua";
+redis.call('SET', KEYS[2], ev .. '|' .. ts .. '|' .. ts .. '|' .. d .. '|' .. ev, 'PX', ARGV[7])
+return {prev, 0, ev, d}
+)lua"};
 
 }  // namespace
 
@@ -146,53 +172,45 @@ absl::StatusOr<Model> LoadModel(const std::string& path) {
 
 // ---- EventGate ----
 
-absl::StatusOr<std::vector<EventFate>> EventGate::Check(const std::vector<const crm::v1::Event*>& events,
-                                                        const std::vector<std::string>& positions) {
-  std::vector<redis::Command> cmds;
-  for (size_t i = 0; i < events.size(); ++i) {
-    cmds.push_back({"SET", prefix_ + "eid:" + events[i]->event_id(), positions[i], "NX", "GET", "PX",
-                    std::to_string(id_ttl_.count())});
-  }
-  auto r = kv_.Pipeline(cmds);
-  if (!r.ok()) return r.status();
-  std::vector<EventFate> out;
-  for (size_t i = 0; i < events.size(); ++i) {
-    const auto& reply = (*r)[i];
-    if (reply.is_error()) return absl::FailedPreconditionError(StrCat("redis: ", reply.str));
-    out.push_back(reply.is_nil() ? EventFate::kNew
-                  : reply.str == positions[i] ? EventFate::kRedelivery
-                                              : EventFate::kDuplicate);
-  }
-  return out;
+bool EventGate::IsScan(const crm::v1::Event& event) {
+  return event.has_booth_scan() && !event.identity().badge_id().empty();
 }
 
-absl::StatusOr<std::vector<EventGate::Lead>> EventGate::Taps(const std::vector<const crm::v1::Event*>& scans) {
-  std::vector<redis::Command> cmds;
-  for (const auto* scan : scans) {
-    const auto& s = scan->booth_scan();
-    std::string key = StrCat(prefix_, "tap:", scan->show_id(), "/", scan->edition_id(), "/",
-                             scan->identity().badge_id(), "/", s.hall(), "/", s.booth());
-    cmds.push_back({"EVAL", kTapScript, "1", key, scan->event_id(),
-                    std::to_string(TimestampMillis(scan->occurred_at())), std::to_string(tap_window_.count()),
-                    std::to_string(s.dwell_seconds()),
-                    std::to_string(std::max<int64_t>(tap_window_.count() * 10, 600'000))});
+redis::Command EventGate::AdmitCommand(const crm::v1::Event& event, const std::string& position) const {
+  std::string id_key = prefix_ + "eid:" + event.event_id();
+  if (!IsScan(event)) return {"SET", std::move(id_key), position, "NX", "GET", "PX", std::to_string(id_ttl_.count())};
+  const auto& s = event.booth_scan();
+  redis::Command cmd = kAdmitScanScript.Call(2);
+  cmd.insert(cmd.end(), {std::move(id_key),
+                         StrCat(prefix_, "tap:", event.show_id(), "/", event.edition_id(), "/",
+                                event.identity().badge_id(), "/", s.hall(), "/", s.booth()),
+                         position, std::to_string(id_ttl_.count()), event.event_id(),
+                         std::to_string(TimestampMillis(event.occurred_at())), std::to_string(tap_window_.count()),
+                         std::to_string(s.dwell_seconds()),
+                         std::to_string(std::max<int64_t>(tap_window_.count() * 10, 600'000))});
+  return cmd;
+}
+
+absl::StatusOr<EventGate::Admission> EventGate::ParseAdmit(const crm::v1::Event& event, const std::string& position,
+                                                           const redis::Reply& reply) const {
+  if (reply.is_error()) return absl::FailedPreconditionError(StrCat("redis: ", reply.str));
+  auto fate = [&](const std::string& previous) {
+    return previous.empty() ? EventFate::kNew : previous == position ? EventFate::kRedelivery : EventFate::kDuplicate;
+  };
+  Admission a;
+  if (!IsScan(event)) {
+    a.fate = reply.is_nil() ? EventFate::kNew : fate(reply.str);
+    return a;
   }
-  std::vector<Lead> out;
-  if (cmds.empty()) return out;
-  auto r = kv_.Pipeline(cmds);
-  if (!r.ok()) return r.status();
-  for (size_t i = 0; i < scans.size(); ++i) {
-    const auto& reply = (*r)[i];
-    if (reply.is_error() || reply.elements.size() != 3) {
-      return absl::FailedPreconditionError(StrCat("tap script: ", reply.str));
-    }
-    Lead lead;
-    lead.lead_id = reply.elements[1].str;
-    lead.dwell_seconds = static_cast<uint32_t>(reply.elements[2].integer);
-    lead.update = lead.lead_id != scans[i]->event_id();
-    out.push_back(std::move(lead));
-  }
-  return out;
+  if (reply.elements.empty()) return absl::FailedPreconditionError("admit script: empty reply");
+  a.fate = fate(reply.elements[0].str);
+  if (a.fate == EventFate::kDuplicate) return a;
+  if (reply.elements.size() != 4) return absl::FailedPreconditionError("admit script: short reply");
+  a.scan = true;
+  a.lead.lead_id = reply.elements[2].str;
+  a.lead.dwell_seconds = static_cast<uint32_t>(reply.elements[3].integer);
+  a.lead.update = a.lead.lead_id != event.event_id();
+  return a;
 }
 
 // ---- IdentityServiceImpl ----
@@ -352,7 +370,8 @@ absl::Status DedupApp::Init() {
 
 void DedupApp::RegisterServices(service::ServiceHost& host) { host.AddGrpcService(identity_service_.get()); }
 
-absl::Status ResolveSlice(EventGate& gate, IdentityIndex& index, const std::vector<const kafka::Message*>& slice,
+absl::Status ResolveSlice(redis::KeyValueStore& kv, const EventGate& gate, IdentityIndex& index,
+                          const std::vector<const kafka::Message*>& slice,
                           std::vector<std::pair<std::string, std::string>>* resolved_out,
                           std::vector<IdentityEvent>* changes_out) {
   std::vector<crm::v1::Event> events(slice.size());
@@ -371,31 +390,48 @@ absl::Status ResolveSlice(EventGate& gate, IdentityIndex& index, const std::vect
     positions.push_back(StrCat(slice[i]->topic, "/", slice[i]->partition, "/", slice[i]->offset));
   }
   auto t0 = std::chrono::steady_clock::now();
-  auto fates = gate.Check(ptrs, positions);
-  if (!fates.ok()) return fates.status();
-  // Records seen before resolve in two round trips for the whole slice; only
-  // the others are normalized.
-  std::vector<const crm::v1::Event*> live;
+  static metrics::Histogram& admit_s = PhaseSeconds("admit");
+  static metrics::Histogram& new_s = PhaseSeconds("new");
+  PhaseClock clock;
+  // One round trip for the whole slice: each event's admission (duplicate
+  // check, double tap) and the customer of its record if seen before. Only
+  // the other records are normalized.
   std::vector<std::string> record_ids;
+  std::vector<redis::Command> cmds;
+  for (size_t k = 0; k < ptrs.size(); ++k) {
+    record_ids.push_back(RecordIdOf(ptrs[k]->identity(), ptrs[k]->show_id(), ptrs[k]->edition_id()));
+    cmds.push_back(gate.AdmitCommand(*ptrs[k], positions[k]));
+    cmds.push_back(index.KnownCommand(record_ids[k]));
+  }
+  auto replies = kv.Pipeline(cmds);
+  if (!replies.ok()) return replies.status();
+  std::vector<const crm::v1::Event*> live;
+  std::vector<EventGate::Admission> admitted;
+  std::vector<std::string> live_ids, known;
   std::set<std::string> replayed;  // record ids of deliveries seen before (crash or failed batch)
   for (size_t k = 0; k < ptrs.size(); ++k) {
-    if ((*fates)[k] == EventFate::kDuplicate) {
+    auto admission = gate.ParseAdmit(*ptrs[k], positions[k], (*replies)[2 * k]);
+    if (!admission.ok()) return admission.status();
+    if (admission->fate == EventFate::kDuplicate) {
       Duplicates(ptrs[k]->event_id().rfind("dev:", 0) == 0 ? "reupload" : "event_id").Inc();
       continue;
     }
+    auto customer = index.ParseKnown((*replies)[2 * k + 1]);
+    if (!customer.ok()) return customer.status();
     live.push_back(ptrs[k]);
-    record_ids.push_back(RecordIdOf(ptrs[k]->identity(), ptrs[k]->show_id(), ptrs[k]->edition_id()));
-    if ((*fates)[k] == EventFate::kRedelivery) replayed.insert(record_ids.back());
+    live_ids.push_back(record_ids[k]);
+    known.push_back(std::move(*customer));
+    if (admission->fate == EventFate::kRedelivery) replayed.insert(record_ids[k]);
+    admitted.push_back(std::move(*admission));
   }
-  auto known = index.KnownRecords(record_ids);
-  if (!known.ok()) return known.status();
+  clock.Lap(admit_s);
   // A delivery replayed after a failure may have written its record to Redis
   // without the RecordAssigned reaching crm.identity.v1: publish it again
   // (applying it twice is harmless), so the topic can still rebuild the index.
   if (!replayed.empty()) {
     std::vector<std::string> again;
     for (size_t k = 0; k < live.size(); ++k) {
-      if (!(*known)[k].empty() && replayed.count(record_ids[k])) again.push_back(record_ids[k]);
+      if (!known[k].empty() && replayed.count(live_ids[k])) again.push_back(live_ids[k]);
     }
     auto records = index.StoredRecords(again);
     if (!records.ok()) return records.status();
@@ -406,41 +442,36 @@ absl::Status ResolveSlice(EventGate& gate, IdentityIndex& index, const std::vect
       changes_out->push_back(std::move(ch));
     }
   }
-  std::vector<const crm::v1::Event*> scans;
-  for (const auto* ev : live) {
-    if (ev->has_booth_scan() && !ev->identity().badge_id().empty()) scans.push_back(ev);
-  }
-  auto leads = gate.Taps(scans);
-  if (!leads.ok()) return leads.status();
   // The others in one batched resolution (a fixed number of round trips).
   std::vector<const crm::v1::Event*> unknown;
   for (size_t k = 0; k < live.size(); ++k) {
-    if ((*known)[k].empty()) unknown.push_back(live[k]);
+    if (known[k].empty()) unknown.push_back(live[k]);
   }
   std::vector<IdentityIndex::Resolution> resolved;
   if (!unknown.empty()) {
     auto r = index.ResolveMany(unknown, changes_out);
     if (!r.ok()) return r.status();
     resolved = std::move(*r);
+    clock.Lap(new_s);
   }
-  size_t next_scan = 0, next_unknown = 0;
+  size_t next_unknown = 0;
   for (size_t k = 0; k < live.size(); ++k) {
     const crm::v1::Event& ev = *live[k];
     crm::v1::ResolvedEvent out;
-    if (next_scan < scans.size() && scans[next_scan] == live[k]) {
-      const auto& lead = (*leads)[next_scan++];
+    if (admitted[k].scan) {
+      const auto& lead = admitted[k].lead;
       out.set_lead_id(lead.lead_id);
       out.set_lead_dwell_seconds(lead.dwell_seconds);
       out.set_lead_update(lead.update);
       if (lead.update) Duplicates("double_tap").Inc();
     }
     IdentityIndex::Resolution res;
-    if (!(*known)[k].empty()) {
-      res.customer_id = (*known)[k];
-      res.record_id = record_ids[k];
+    if (!known[k].empty()) {
+      res.customer_id = known[k];
+      res.record_id = live_ids[k];
       res.match.set_rule("record");
       res.match.set_probability(1.0);
-      res.match.set_matched_record_id(record_ids[k]);
+      res.match.set_matched_record_id(live_ids[k]);
     } else {
       res = std::move(resolved[next_unknown++]);
     }
@@ -473,7 +504,10 @@ void DedupApp::HandleBatch(const std::vector<kafka::Message>& batch, kafka::Batc
   std::vector<absl::Status> status(n);
   std::vector<std::function<void()>> tasks;
   for (size_t w = 0; w < n; ++w) {
-    tasks.push_back([&, w] { status[w] = ResolveSlice(*workers_[w].gate, *workers_[w].index, slices[w], &resolved[w], &changes[w]); });
+    tasks.push_back([&, w] {
+      status[w] = ResolveSlice(*workers_[w].redis, *workers_[w].gate, *workers_[w].index, slices[w], &resolved[w],
+                               &changes[w]);
+    });
   }
   pool_->RunAll(std::move(tasks));
   auto t1 = std::chrono::steady_clock::now();
@@ -532,7 +566,7 @@ absl::Status DedupApp::StartConsuming() {
     Worker w;
     w.redis = NewRedis();
     w.index = std::make_unique<IdentityIndex>(*w.redis, model_, index_options_);
-    w.gate = std::make_unique<EventGate>(*w.redis, index_options_.prefix,
+    w.gate = std::make_unique<EventGate>(index_options_.prefix,
                                          config_.GetDuration("dedup.event_id_ttl"),
                                          config_.GetDuration("dedup.double_tap_window"));
     workers_.push_back(std::move(w));

@@ -25,36 +25,45 @@ namespace crm::dedup {
 // What became of one event before resolution.
 enum class EventFate { kNew, kRedelivery, kDuplicate };
 
-// Event-id and double-tap checks against Redis (one connection, one thread).
+// Event-id and double-tap checks against Redis. The commands are meant to
+// share a pipeline with the index's known-record lookups (one round trip for
+// a slice's events seen before).
 class EventGate {
  public:
-  EventGate(redis::KeyValueStore& kv, std::string prefix, std::chrono::milliseconds id_ttl,
-            std::chrono::milliseconds tap_window)
-      : kv_(kv), prefix_(std::move(prefix)), id_ttl_(id_ttl), tap_window_(tap_window) {}
-  // `position` identifies this delivery ("topic/partition/offset"): a replay
-  // of the same delivery after a crash is not a duplicate.
-  absl::StatusOr<std::vector<EventFate>> Check(const std::vector<const crm::v1::Event*>& events,
-                                               const std::vector<std::string>& positions);
+  EventGate(std::string prefix, std::chrono::milliseconds id_ttl, std::chrono::milliseconds tap_window)
+      : prefix_(std::move(prefix)), id_ttl_(id_ttl), tap_window_(tap_window) {}
   struct Lead {
     std::string lead_id;
     uint32_t dwell_seconds = 0;
     bool update = false;  // a double tap of lead_id
   };
-  // For booth scans, in one round trip: the lead each scan belongs to (a
-  // double tap within the window extends the earlier scan's lead).
-  absl::StatusOr<std::vector<Lead>> Taps(const std::vector<const crm::v1::Event*>& scans);
+  struct Admission {
+    EventFate fate = EventFate::kNew;
+    bool scan = false;  // a booth scan with a badge: `lead` is set
+    Lead lead;
+  };
+  // The command admitting one event. `position` identifies this delivery
+  // ("topic/partition/offset"): a replay of the same delivery after a crash
+  // is not a duplicate. A booth scan that is not a duplicate is folded into
+  // its lead atomically (a double tap within the window extends the earlier
+  // scan's lead).
+  redis::Command AdmitCommand(const crm::v1::Event& event, const std::string& position) const;
+  absl::StatusOr<Admission> ParseAdmit(const crm::v1::Event& event, const std::string& position,
+                                       const redis::Reply& reply) const;
 
  private:
-  redis::KeyValueStore& kv_;
+  static bool IsScan(const crm::v1::Event& event);
   std::string prefix_;
   std::chrono::milliseconds id_ttl_, tap_window_;
 };
 
 // Everything dedup does to one worker's slice of a consumed batch: duplicate
-// check, double taps, resolution (known records in two round trips, the
-// rest batched). Outputs are (customer id, serialized ResolvedEvent) and the
-// index changes to publish.
-absl::Status ResolveSlice(EventGate& gate, IdentityIndex& index, const std::vector<const kafka::Message*>& slice,
+// check, double taps and known records in one round trip, then the new
+// records batched (IdentityIndex::ResolveMany). Outputs are (customer id,
+// serialized ResolvedEvent) and the index changes to publish. `kv` is the
+// connection of `index`.
+absl::Status ResolveSlice(redis::KeyValueStore& kv, const EventGate& gate, IdentityIndex& index,
+                          const std::vector<const kafka::Message*>& slice,
                           std::vector<std::pair<std::string, std::string>>* resolved_out,
                           std::vector<crm::v1::IdentityEvent>* changes_out);
 

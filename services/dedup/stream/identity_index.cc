@@ -57,7 +57,7 @@ std::string NameText(const Prepared& p) { return p.name.empty() ? std::string() 
 // its claimant's signature differs, the key is not used here but returned
 // for a name check. Returns {customer, created (0/1), {customers already
 // holding a used key...}, {key, holder, holder signature, ...}}.
-constexpr const char* kClaimScript = R"lua(
+const redis::Script kClaimScript{R"lua(
 local prefix, sig, flags = ARGV[2], ARGV[3], ARGV[4]
 local function follow(c)
   for i = 1, 32 do
@@ -100,11 +100,97 @@ for i, k in ipairs(KEYS) do
   end
 end
 return {cid, created, found, unverified}
-)lua";
+)lua"};
+
+// KEYS[1]: a record's customer entry; ARGV[1]: key prefix. The customer's
+// survivor (aliases followed), nil for a record not seen before.
+const redis::Script kKnownScript{R"lua(
+local c = redis.call('GET', KEYS[1])
+if not c then return false end
+for i = 1, 32 do
+  local a = redis.call('GET', ARGV[1] .. 'alias:' .. c)
+  if not a then return c end
+  c = a
+end
+return redis.error_reply('alias chain too long at ' .. c)
+)lua"};
+
+// Everything the index knows about a new record, in one call. ARGV: key
+// prefix, record id, key count, keys..., blocking-key count, blocking keys
+// (hex)..., name frequency key (hex), blocking-set members read per key (the
+// most recent),
+// candidates kept, records sampled per candidate, "1" to gather candidates
+// even when a key is held ("0": a held key decides, unless the caller finds
+// it shared). Returns {customer} for a record seen before (another replica
+// was first), else {"", {{holder or "", shared 0/1, {holder's names}}...},
+// {name count, total}, {{survivor, record id, stored record, ...}...}}:
+// candidates are the blocking-set members read found in the most of the
+// record's blocks (then by id), each followed to its survivor, with a
+// sample of its records.
+const redis::Script kProbeScript{R"lua(
+local prefix = ARGV[1]
+local function follow(c)
+  for i = 1, 32 do
+    local a = redis.call('GET', prefix .. 'alias:' .. c)
+    if not a then return c end
+    c = a
+  end
+  return c
+end
+local known = redis.call('GET', prefix .. 'rec:' .. ARGV[2] .. ':c')
+if known then return {follow(known)} end
+local i = 3
+local nkeys = tonumber(ARGV[i]); i = i + 1
+local keys, held = {}, false
+for k = 1, nkeys do
+  local key = ARGV[i]; i = i + 1
+  local holder = redis.call('GET', prefix .. 'key:' .. key)
+  local shared = redis.call('EXISTS', prefix .. 'shared:' .. key)
+  local names = {}
+  if holder and shared == 0 then
+    names = redis.call('SMEMBERS', prefix .. 'cust:' .. holder .. ':names')
+    held = true
+  end
+  keys[k] = {holder or '', shared, names}
+end
+local nblocks = tonumber(ARGV[i]); i = i + 1
+local blocks = {}
+for b = 1, nblocks do blocks[b] = ARGV[i]; i = i + 1 end
+local per_key, max_c, per_c, always = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4]
+local tf = {redis.call('GET', prefix .. 'tf:' .. ARGV[i]) or '', redis.call('GET', prefix .. 'tf:total') or ''}
+local cands = {}
+if always == '1' or not held then
+  local count, all = {}, {}
+  for _, h in ipairs(blocks) do
+    for _, m in ipairs(redis.call('ZRANGE', prefix .. 'blocks:' .. h, 0, per_key - 1, 'REV')) do
+      if not count[m] then count[m] = 0; table.insert(all, m) end
+      count[m] = count[m] + 1
+    end
+  end
+  table.sort(all, function(a, b)
+    if count[a] ~= count[b] then return count[a] > count[b] end
+    return a < b
+  end)
+  local owners = {}
+  for n = 1, math.min(#all, max_c) do
+    local sv = follow(all[n])
+    if not owners[sv] then
+      owners[sv] = true
+      local entry = {sv}
+      for _, rid in ipairs(redis.call('SRANDMEMBER', prefix .. 'cust:' .. sv .. ':recs', per_c)) do
+        table.insert(entry, rid)
+        table.insert(entry, redis.call('GET', prefix .. 'rec:' .. rid) or '')
+      end
+      table.insert(cands, entry)
+    end
+  end
+end
+return {'', keys, tf, cands, held and always ~= '1' and 0 or 1}
+)lua"};
 
 // ARGV: key prefix, customer id, record id. Adds the record to the
 // customer's survivor and points the record at it.
-constexpr const char* kJoinScript = R"lua(
+const redis::Script kJoinScript{R"lua(
 local prefix, c, rid = ARGV[1], ARGV[2], ARGV[3]
 for i = 1, 32 do
   local a = redis.call('GET', prefix .. 'alias:' .. c)
@@ -114,7 +200,23 @@ end
 redis.call('SET', prefix .. 'rec:' .. rid .. ':c', c)
 redis.call('SADD', prefix .. 'cust:' .. c .. ':recs', rid)
 return c
-)lua";
+)lua"};
+
+// KEYS[1]: a counter; ARGV[1]: a number it must reach (ids seen in a rebuild).
+const redis::Script kRaiseScript{
+    "if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) "
+    "end return 0"};
+
+Command RaiseCommand(const std::string& counter, long long at_least) {
+  Command cmd = kRaiseScript.Call(1);
+  cmd.push_back(counter);
+  cmd.push_back(std::to_string(at_least));
+  return cmd;
+}
+
+// KEYS[1]: a key; ARGV: old value, new value. Replaces the value only if it is still the old one.
+const redis::Script kReplaceScript{
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) end return 0"};
 
 crm::v1::MatchEvidence Evidence(const Layout& layout, const Model& model, const Prepared& a, const Prepared& b,
                                 const std::string& matched_record, double* probability) {
@@ -234,7 +336,7 @@ std::vector<GoldenEntry> GoldenEntries(const crm::v1::RecordAssigned& ra, const 
 
 // KEYS[1]: the golden hash; ARGV: field, rank, value triples. A field is
 // replaced when the new rank sorts first (or equal: the later record).
-constexpr const char* kGoldenScript = R"lua(
+const redis::Script kGoldenScript{R"lua(
 for i = 1, #ARGV, 3 do
   local cur = redis.call('HGET', KEYS[1], ARGV[i] .. ':rank')
   if not cur or ARGV[i + 1] <= cur then
@@ -242,10 +344,11 @@ for i = 1, #ARGV, 3 do
   end
 end
 return 0
-)lua";
+)lua"};
 
 Command GoldenCommand(const std::string& key, const std::vector<GoldenEntry>& entries) {
-  Command cmd = {"EVAL", kGoldenScript, "1", key};
+  Command cmd = kGoldenScript.Call(1);
+  cmd.push_back(key);
   for (const auto& e : entries) {
     cmd.push_back(e.field);
     cmd.push_back(e.rank);
@@ -358,98 +461,84 @@ absl::StatusOr<std::vector<crm::v1::RecordAssigned>> IdentityIndex::Records(cons
   return out;
 }
 
-absl::StatusOr<std::vector<IdentityIndex::Candidate>> IdentityIndex::BestCandidates(
-    const std::vector<const RecordView*>& views, const std::vector<std::set<std::string>>& candidates,
-    const std::vector<float>& name_tf) {
-  const size_t n = views.size();
-  std::vector<Candidate> best(n);
-  // Survivors of every candidate and a sample of each survivor's records,
-  // for all records at once: two round trips, a third for uncached records.
-  std::set<std::string> all;
-  std::vector<std::vector<std::string>> capped(n);
-  for (size_t i = 0; i < n; ++i) {
-    for (const auto& c : candidates[i]) {
-      if (static_cast<int>(capped[i].size()) >= opt_.max_candidates) break;
-      capped[i].push_back(c);
-      all.insert(c);
-    }
+Command IdentityIndex::ProbeCommand(const RecordView& v, bool always) const {
+  Command cmd = kProbeScript.Call(0);
+  cmd.insert(cmd.end(), {prefix_, v.record_id, std::to_string(v.keys.size())});
+  for (const auto& k : v.keys) cmd.push_back(k);
+  cmd.push_back(std::to_string(v.blocking.size()));
+  for (uint64_t h : v.blocking) cmd.push_back(Hex(h));
+  cmd.push_back(Hex(v.prepared.name.letters));
+  cmd.push_back(std::to_string(opt_.candidates_per_key));
+  cmd.push_back(std::to_string(opt_.max_candidates));
+  cmd.push_back(std::to_string(opt_.records_per_candidate));
+  cmd.push_back(always ? "1" : "0");
+  return cmd;
+}
+
+absl::StatusOr<IdentityIndex::Probe> IdentityIndex::ParseProbe(const Reply& reply, size_t nkeys) const {
+  Probe p;
+  if (reply.elements.size() == 1) {
+    p.known = reply.elements[0].str;
+    return p;
   }
-  if (all.empty()) return best;
-  std::vector<std::string> cands(all.begin(), all.end());
-  std::vector<Command> alias_cmds;
-  for (const auto& c : cands) alias_cmds.push_back({"GET", K("alias:" + c)});
-  auto aliases = Pipe(alias_cmds);
-  if (!aliases.ok()) return aliases.status();
-  std::map<std::string, std::string> survivor_of;
-  for (size_t i = 0; i < cands.size(); ++i) {
-    if ((*aliases)[i].is_nil()) {
-      survivor_of[cands[i]] = cands[i];
-    } else {
-      auto sv = Survivor((*aliases)[i].str);
-      if (!sv.ok()) return sv.status();
-      survivor_of[cands[i]] = *sv;
-    }
+  if (reply.elements.size() != 5 || reply.elements[1].elements.size() != nkeys || reply.elements[2].elements.size() != 2) {
+    return absl::InternalError("probe script: unexpected reply");
   }
-  std::set<std::string> survivor_set;
-  for (const auto& [c, sv] : survivor_of) survivor_set.insert(sv);
-  std::vector<std::string> ids(survivor_set.begin(), survivor_set.end());
-  std::vector<Command> rec_cmds;
-  for (const auto& cid : ids) {
-    rec_cmds.push_back({"SRANDMEMBER", K("cust:" + cid + ":recs"), std::to_string(opt_.records_per_candidate)});
+  for (const auto& k : reply.elements[1].elements) {
+    if (k.elements.size() != 3) return absl::InternalError("probe script: unexpected key entry");
+    p.holder.push_back(k.elements[0].str);
+    p.shared.push_back(k.elements[1].integer > 0);
+    std::vector<std::string> names;
+    for (const auto& nm : k.elements[2].elements) names.push_back(nm.str);
+    p.holder_names.push_back(std::move(names));
   }
-  auto recs = Pipe(rec_cmds);
-  if (!recs.ok()) return recs.status();
-  // Views of the sampled records: from the cache, the rest read in one MGET.
-  std::map<std::string, std::vector<std::shared_ptr<const RecordView>>> views_of;  // survivor -> record views
-  Command mget = {"MGET"};
-  std::vector<std::string> missing_owner;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    for (const auto& e : (*recs)[i].elements) {
-      if (auto v = Views().Find(e.str)) {
-        views_of[ids[i]].push_back(std::move(v));
-      } else {
-        mget.push_back(K("rec:" + e.str));
-        missing_owner.push_back(ids[i]);
+  double count = std::atof(reply.elements[2].elements[0].str.c_str());
+  double all = std::atof(reply.elements[2].elements[1].str.c_str());
+  p.name_tf = all > 0 ? static_cast<float>((count + 1) / (all + 1)) : 0.0f;
+  // Views of the sampled records: from the cache, else from the stored record.
+  for (const auto& entry : reply.elements[3].elements) {
+    if (entry.elements.empty()) continue;
+    auto& owner = p.owners.emplace_back();
+    owner.first = entry.elements[0].str;
+    for (size_t e = 1; e + 1 < entry.elements.size(); e += 2) {
+      const std::string& rid = entry.elements[e].str;
+      auto v = Views().Find(rid);
+      if (!v) {
+        crm::v1::RecordAssigned ra;
+        if (entry.elements[e + 1].str.empty() || !ra.ParseFromString(entry.elements[e + 1].str)) continue;
+        v = std::make_shared<const RecordView>(ViewOf(ra.identity(), ra.show_id(), ra.edition_id(), opt_.region));
+        Views().Put(rid, v);
       }
+      owner.second.push_back(std::move(v));
     }
   }
-  if (!missing_owner.empty()) {
-    auto vals = Run(mget);
-    if (!vals.ok()) return vals.status();
-    for (size_t i = 0; i < vals->elements.size() && i < missing_owner.size(); ++i) {
-      crm::v1::RecordAssigned ra;
-      if (vals->elements[i].is_nil() || !ra.ParseFromString(vals->elements[i].str)) continue;
-      auto v = std::make_shared<const RecordView>(ViewOf(ra.identity(), ra.show_id(), ra.edition_id(), opt_.region));
-      Views().Put(ra.record_id(), v);
-      views_of[missing_owner[i]].push_back(std::move(v));
-    }
-  }
-  // Score every pair; evidence is written out for each record's best pair only.
+  p.has_candidates = reply.elements[4].integer == 1;
+  return p;
+}
+
+IdentityIndex::Candidate IdentityIndex::BestOf(const RecordView& view, const Probe& probe) const {
+  Candidate best;
   const Layout& layout = IdentityLayout();
   const int name_field = layout.FieldOf(FieldKind::kName);
   std::vector<uint8_t> levels(layout.fields().size());
-  for (size_t i = 0; i < n; ++i) {
-    Prepared mine = views[i]->prepared;
-    if (name_field >= 0 && name_tf[i] > 0) mine.tf[name_field] = name_tf[i];
-    std::set<std::string> owners;
-    for (const auto& c : capped[i]) owners.insert(survivor_of[c]);
-    double best_score = -1e300;
-    const RecordView* best_view = nullptr;
-    for (const auto& owner : owners) {
-      for (const auto& other : views_of[owner]) {
-        Compare(layout, mine, other->prepared, levels.data());
-        double score = model_.Score(levels.data(), mine);
-        if (score > best_score) {
-          best_score = score;
-          best[i].customer_id = owner;
-          best_view = other.get();
-        }
+  Prepared mine = view.prepared;
+  if (name_field >= 0 && probe.name_tf > 0) mine.tf[name_field] = probe.name_tf;
+  double best_score = -1e300;
+  const RecordView* best_view = nullptr;
+  for (const auto& [owner, records] : probe.owners) {
+    for (const auto& other : records) {
+      Compare(layout, mine, other->prepared, levels.data());
+      double score = model_.Score(levels.data(), mine);
+      if (score > best_score) {
+        best_score = score;
+        best.customer_id = owner;
+        best_view = other.get();
       }
     }
-    if (best_view) {
-      best[i].evidence =
-          Evidence(layout, model_, mine, best_view->prepared, best_view->record_id, &best[i].probability);
-    }
+  }
+  // Evidence is written out for the best pair only.
+  if (best_view) {
+    best.evidence = Evidence(layout, model_, mine, best_view->prepared, best_view->record_id, &best.probability);
   }
   return best;
 }
@@ -470,29 +559,16 @@ absl::StatusOr<std::vector<crm::v1::RecordAssigned>> IdentityIndex::StoredRecord
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> IdentityIndex::KnownRecords(const std::vector<std::string>& record_ids) {
-  std::vector<Command> cmds;
-  for (const auto& rid : record_ids) cmds.push_back({"GET", K("rec:" + rid + ":c")});
-  auto r = Pipe(cmds);
-  if (!r.ok()) return r.status();
-  std::vector<std::string> out(record_ids.size());
-  std::vector<Command> aliases;
-  std::vector<size_t> which;
-  for (size_t i = 0; i < record_ids.size(); ++i) {
-    if ((*r)[i].is_nil()) continue;
-    out[i] = (*r)[i].str;
-    aliases.push_back({"GET", K("alias:" + out[i])});
-    which.push_back(i);
-  }
-  auto a = Pipe(aliases);
-  if (!a.ok()) return a.status();
-  for (size_t j = 0; j < which.size(); ++j) {
-    if ((*a)[j].is_nil()) continue;
-    auto s = Survivor((*a)[j].str);  // merged: follow the (rare) chain
-    if (!s.ok()) return s.status();
-    out[which[j]] = *s;
-  }
-  return out;
+redis::Command IdentityIndex::KnownCommand(const std::string& record_id) const {
+  Command cmd = kKnownScript.Call(1);
+  cmd.push_back(K("rec:" + record_id + ":c"));
+  cmd.push_back(prefix_);
+  return cmd;
+}
+
+absl::StatusOr<std::string> IdentityIndex::ParseKnown(const Reply& reply) const {
+  if (reply.is_error()) return absl::FailedPreconditionError(StrCat("redis: ", reply.str));
+  return reply.is_nil() ? std::string() : reply.str;
 }
 
 absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMany(
@@ -518,91 +594,60 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     views[j] = ViewOf(ev.identity(), ev.show_id(), ev.edition_id(), opt_.region);
   }
 
-  // Stage 1, one round trip: known after all? who holds each key, is it
-  // shared? blocking candidates, the name's frequency.
+  // Stage 1, one round trip (a probe script per record): known after all?
+  // who holds each key, under which names, is it shared? the name's
+  // frequency, and probabilistic candidates with a sample of their records.
   std::vector<Command> first;
-  struct Offsets {
-    size_t rec, keys, blocks, tf;
-  };
-  std::vector<Offsets> off(n);
-  for (size_t j = 0; j < n; ++j) {
-    const RecordView& v = views[j];
-    off[j].rec = first.size();
-    first.push_back({"GET", K("rec:" + v.record_id + ":c")});
-    off[j].keys = first.size();
-    for (const auto& k : v.keys) {
-      first.push_back({"GET", K("key:" + k)});
-      first.push_back({"EXISTS", K("shared:" + k)});
-    }
-    off[j].blocks = first.size();
-    for (uint64_t h : v.blocking) {
-      first.push_back({"SRANDMEMBER", K("blk:" + Hex(h)), std::to_string(opt_.candidates_per_key)});
-    }
-    off[j].tf = first.size();
-    first.push_back({"GET", K("tf:" + Hex(v.prepared.name.letters))});
-    first.push_back({"GET", K("tf:total")});
-  }
+  for (size_t j = 0; j < n; ++j) first.push_back(ProbeCommand(views[j], false));
   auto r1 = Pipe(first);
   if (!r1.ok()) return r1.status();
-
+  std::vector<Probe> probes(n);
   std::vector<bool> done(n, false);
-  for (size_t j = 0; j < n; ++j) {
-    const Reply& rec = (*r1)[off[j].rec];
-    if (rec.is_nil()) continue;
-    auto sv = Survivor(rec.str);
-    if (!sv.ok()) return sv.status();
+  auto known = [&](size_t j, const std::string& customer) {
     Resolution& res = out[uniq[j]];
-    res.customer_id = *sv;
+    res.customer_id = customer;
     res.record_id = views[j].record_id;
     res.match.set_rule("record");
     res.match.set_probability(1.0);
     res.match.set_matched_record_id(views[j].record_id);
     done[j] = true;
+  };
+  for (size_t j = 0; j < n; ++j) {
+    auto p = ParseProbe((*r1)[j], views[j].keys.size());
+    if (!p.ok()) return p.status();
+    probes[j] = std::move(*p);
+    if (!probes[j].known.empty()) known(j, probes[j].known);
   }
 
-  // Stage 2, one round trip: names of the customers holding keys, to tell a
-  // shared key (info@, a switchboard) from the person's own.
+  // Stage 2, no round trip: tell a shared key (info@, a switchboard) from
+  // the person's own by the names of the customer holding it.
   std::vector<std::vector<std::string>> keys(n), holders(n);
   {
-    struct Held {
-      size_t j, k;
-    };
-    std::vector<Held> held;
-    std::vector<Command> names;
-    for (size_t j = 0; j < n; ++j) {
-      if (done[j]) continue;
-      for (size_t k = 0; k < views[j].keys.size(); ++k) {
-        const Reply& holder = (*r1)[off[j].keys + 2 * k];
-        if ((*r1)[off[j].keys + 2 * k + 1].integer > 0) continue;  // shared
-        if (!holder.is_nil() && !views[j].prepared.name.empty()) {
-          held.push_back({j, k});
-          names.push_back({"SMEMBERS", K("cust:" + holder.str + ":names")});
-        }
-      }
-    }
-    auto rn = Pipe(names);
-    if (!rn.ok()) return rn.status();
     std::set<std::pair<size_t, size_t>> shared;
-    for (size_t h = 0; h < held.size(); ++h) {
-      const RecordView& v = views[held[h].j];
-      bool compatible = (*rn)[h].elements.empty();
-      for (const auto& nm : (*rn)[h].elements) {
-        // Stored as "<tokens>/<han>": the characters when there are any.
-        auto slash = nm.str.find('/');
-        std::string han = slash == std::string::npos ? std::string() : nm.str.substr(slash + 1);
-        NameValue other = PrepareName(han.empty() ? nm.str.substr(0, slash) : han);
-        if (CompareNames(v.prepared.name, other) != kNameDifferent) compatible = true;
+    for (size_t j = 0; j < n; ++j) {
+      if (done[j] || views[j].prepared.name.empty()) continue;
+      const RecordView& v = views[j];
+      for (size_t k = 0; k < v.keys.size(); ++k) {
+        if (probes[j].shared[k] || probes[j].holder[k].empty()) continue;
+        bool compatible = probes[j].holder_names[k].empty();
+        for (const auto& nm : probes[j].holder_names[k]) {
+          // Stored as "<tokens>/<han>": the characters when there are any.
+          auto slash = nm.find('/');
+          std::string han = slash == std::string::npos ? std::string() : nm.substr(slash + 1);
+          NameValue other = PrepareName(han.empty() ? nm.substr(0, slash) : han);
+          if (CompareNames(v.prepared.name, other) != kNameDifferent) compatible = true;
+        }
+        if (compatible) continue;
+        shared.insert({j, k});
+        IdentityEvent ch;
+        ch.set_at_ms(NowMs());
+        auto* ks = ch.mutable_key_shared();
+        ks->set_key(v.keys[k]);
+        ks->set_customer_id(probes[j].holder[k]);
+        ks->set_record_id(v.record_id);
+        if (auto st = Apply(ch); !st.ok()) return st;
+        changes->push_back(std::move(ch));
       }
-      if (compatible) continue;
-      shared.insert({held[h].j, held[h].k});
-      IdentityEvent ch;
-      ch.set_at_ms(NowMs());
-      auto* ks = ch.mutable_key_shared();
-      ks->set_key(v.keys[held[h].k]);
-      ks->set_customer_id((*r1)[off[held[h].j].keys + 2 * held[h].k].str);
-      ks->set_record_id(v.record_id);
-      if (auto st = Apply(ch); !st.ok()) return st;
-      changes->push_back(std::move(ch));
     }
     // Two records of this batch with the same new key and clearly different
     // names (colleagues on one switchboard): the key is shared for both.
@@ -611,9 +656,7 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
       for (size_t j = 0; j < n; ++j) {
         if (done[j]) continue;
         for (size_t k = 0; k < views[j].keys.size(); ++k) {
-          if ((*r1)[off[j].keys + 2 * k].is_nil() && (*r1)[off[j].keys + 2 * k + 1].integer == 0) {
-            users[views[j].keys[k]].push_back(j);
-          }
+          if (probes[j].holder[k].empty() && !probes[j].shared[k]) users[views[j].keys[k]].push_back(j);
         }
       }
       for (const auto& [key, js] : users) {
@@ -643,21 +686,18 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     for (size_t j = 0; j < n; ++j) {
       if (done[j]) continue;
       for (size_t k = 0; k < views[j].keys.size(); ++k) {
-        if ((*r1)[off[j].keys + 2 * k + 1].integer > 0 || shared.count({j, k})) continue;
-        const Reply& holder = (*r1)[off[j].keys + 2 * k];
+        if (probes[j].shared[k] || shared.count({j, k})) continue;
         keys[j].push_back(views[j].keys[k]);
-        holders[j].push_back(holder.is_nil() ? std::string() : holder.str);
+        holders[j].push_back(probes[j].holder[k]);
       }
     }
   }
 
-  // Stage 3: probabilistic candidates for records none of whose keys is held
-  // (a held key decides).
+  // Stage 3: the best probabilistic candidate of each record none of whose
+  // keys is held (a held key decides). A record whose held keys all turned
+  // out shared was probed without candidates: probed again (rare).
   std::vector<std::string> deciding(n);
-  std::vector<size_t> probe;
-  std::vector<const RecordView*> probe_views;
-  std::vector<std::set<std::string>> probe_cands;
-  std::vector<float> probe_tf;
+  std::vector<size_t> again;
   for (size_t j = 0; j < n; ++j) {
     if (done[j]) continue;
     for (size_t k = 0; k < keys[j].size(); ++k) {
@@ -666,23 +706,27 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
         break;
       }
     }
-    if (!deciding[j].empty()) continue;
-    std::set<std::string> cands;
-    for (size_t b = off[j].blocks; b < off[j].tf; ++b) {
-      for (const auto& e : (*r1)[b].elements) cands.insert(e.str);
+    if (deciding[j].empty() && !probes[j].has_candidates) again.push_back(j);
+  }
+  if (!again.empty()) {
+    std::vector<Command> cmds;
+    for (size_t j : again) cmds.push_back(ProbeCommand(views[j], true));
+    auto r = Pipe(cmds);
+    if (!r.ok()) return r.status();
+    for (size_t a = 0; a < again.size(); ++a) {
+      auto p = ParseProbe((*r)[a], views[again[a]].keys.size());
+      if (!p.ok()) return p.status();
+      if (!p->known.empty()) {
+        known(again[a], p->known);
+        continue;
+      }
+      probes[again[a]].owners = std::move(p->owners);
+      probes[again[a]].has_candidates = true;
     }
-    if (cands.empty()) continue;
-    double count = std::atof((*r1)[off[j].tf].str.c_str()), all = std::atof((*r1)[off[j].tf + 1].str.c_str());
-    probe.push_back(j);
-    probe_views.push_back(&views[j]);
-    probe_cands.push_back(std::move(cands));
-    probe_tf.push_back(all > 0 ? static_cast<float>((count + 1) / (all + 1)) : 0.0f);
   }
   std::vector<Candidate> candidate(n);
-  {
-    auto best = BestCandidates(probe_views, probe_cands, probe_tf);
-    if (!best.ok()) return best.status();
-    for (size_t p = 0; p < probe.size(); ++p) candidate[probe[p]] = std::move((*best)[p]);
+  for (size_t j = 0; j < n; ++j) {
+    if (!done[j] && deciding[j].empty()) candidate[j] = BestOf(views[j], probes[j]);
   }
 
   // Stage 4, one round trip: claim keys atomically, in order (a new id for
@@ -693,7 +737,7 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
   for (size_t j = 0; j < n; ++j) {
     if (done[j]) continue;
     auto_match[j] = !candidate[j].customer_id.empty() && candidate[j].probability >= opt_.upper;
-    Command cmd = {"EVAL", kClaimScript, std::to_string(keys[j].size())};
+    Command cmd = kClaimScript.Call(keys[j].size());
     std::string flags;
     for (size_t k = 0; k < keys[j].size(); ++k) {
       cmd.push_back(K("key:" + keys[j][k]));
@@ -774,7 +818,8 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     *ra->mutable_match() = res.match;
     ra->set_show_id(event.show_id());
     ra->set_edition_id(event.edition_id());
-    auto cmds = AssignCommands(*ra, views[j]);
+    auto cmds = AssignCommands(*ra, views[j], /*replayed=*/false);
+    Views().Put(views[j].record_id, std::make_shared<const RecordView>(views[j]));
     for (auto& cmd : cmds) assign.push_back(std::move(cmd));
     changes->push_back(std::move(ch));
   }
@@ -963,20 +1008,20 @@ absl::Status IdentityIndex::NeverMerge(const std::string& a, const std::string& 
   return absl::OkStatus();
 }
 
-std::vector<Command> IdentityIndex::AssignCommands(const crm::v1::RecordAssigned& ra, const RecordView& view) const {
+std::vector<Command> IdentityIndex::AssignCommands(const crm::v1::RecordAssigned& ra, const RecordView& view,
+                                                   bool replayed) const {
   const std::string& cid = ra.customer_id();
   // The record joins the customer's survivor: a concurrent merge may have
   // made `cid` an alias since it was claimed.
   std::vector<Command> cmds = {
       {"SET", K("rec:" + ra.record_id()), ra.SerializeAsString()},
-      {"EVAL", kJoinScript, "0", prefix_, cid, ra.record_id()},
+      kJoinScript.Call(0),
   };
-  // During a rebuild the counter must pass every id seen.
-  if (cid.size() == 11 && cid[0] == 'C') {
-    cmds.push_back({"EVAL",
-                    "if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then "
-                    "redis.call('SET', KEYS[1], ARGV[1]) end return 0",
-                    "1", K("seq"), std::to_string(std::atoll(cid.c_str() + 1))});
+  cmds.back().insert(cmds.back().end(), {prefix_, cid, ra.record_id()});
+  // During a rebuild the counter must pass every id seen (live, the claim
+  // script drew the id from it).
+  if (replayed && cid.size() == 11 && cid[0] == 'C') {
+    cmds.push_back(RaiseCommand(K("seq"), std::atoll(cid.c_str() + 1)));
   }
   if (!view.prepared.name.empty()) {
     cmds.push_back({"SADD", K("cust:" + cid + ":names"), NameText(view.prepared)});
@@ -984,7 +1029,11 @@ std::vector<Command> IdentityIndex::AssignCommands(const crm::v1::RecordAssigned
     cmds.push_back({"INCR", K("tf:total")});
   }
   for (const auto& k : view.keys) cmds.push_back({"SET", K("key:" + k), cid, "NX"});
-  for (uint64_t h : view.blocking) cmds.push_back({"SADD", K("blk:" + Hex(h)), cid});
+  // Blocking sets keep each customer's latest time: a probe reads the most
+  // recent members, however large the set (a very common name).
+  for (uint64_t h : view.blocking) {
+    cmds.push_back({"ZADD", K("blocks:" + Hex(h)), "GT", std::to_string(ra.occurred_ms()), cid});
+  }
   auto golden = GoldenEntries(ra, opt_.trusted_sources);
   if (!golden.empty()) cmds.push_back(GoldenCommand(K("cust:" + cid + ":golden"), golden));
   return cmds;
@@ -996,17 +1045,14 @@ absl::Status IdentityIndex::Apply(const IdentityEvent& ch) {
     case IdentityEvent::kRecordAssigned: {
       const auto& ra = ch.record_assigned();
       RecordView view = ViewOf(ra.identity(), ra.show_id(), ra.edition_id(), opt_.region);
-      return Pipe(AssignCommands(ra, view)).status();
+      return Pipe(AssignCommands(ra, view, /*replayed=*/true)).status();
     }
     case IdentityEvent::kMerged: {
       const auto& m = ch.merged();
       std::vector<Command> cmds = {
           {"SET", K("merge:" + m.merge_id()), m.SerializeAsString()},
           // During a rebuild the merge counter must pass every id seen.
-          {"EVAL",
-           "if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then "
-           "redis.call('SET', KEYS[1], ARGV[1]) end return 0",
-           "1", K("mergeseq"), std::to_string(std::atoll(m.merge_id().c_str() + 1))},
+          RaiseCommand(K("mergeseq"), std::atoll(m.merge_id().c_str() + 1)),
           {"SET", K("alias:" + m.merged_id()), m.survivor_id()},
           {"SADD", K("cust:" + m.survivor_id() + ":aliases"), m.merged_id()},
           {"SUNIONSTORE", K("cust:" + m.survivor_id() + ":names"), K("cust:" + m.survivor_id() + ":names"),
@@ -1029,10 +1075,9 @@ absl::Status IdentityIndex::Apply(const IdentityEvent& ch) {
       for (const auto& ra : *recs) {
         if (!moved.count(ra.record_id())) continue;
         for (const auto& k : ViewOf(ra.identity(), ra.show_id(), ra.edition_id(), opt_.region).keys) {
-          keys.push_back({"EVAL",
-                          "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) end "
-                          "return 0",
-                          "1", K("key:" + k), m.merged_id(), m.survivor_id()});
+          Command cmd = kReplaceScript.Call(1);
+          cmd.insert(cmd.end(), {K("key:" + k), m.merged_id(), m.survivor_id()});
+          keys.push_back(std::move(cmd));
         }
       }
       if (auto k = Pipe(keys); !k.ok()) return k.status();

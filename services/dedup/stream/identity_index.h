@@ -25,13 +25,14 @@
 //   cust:<cid>:aliases       ids merged into it
 //   cust:<cid>:hist          list of IdentityEvent (merges, unmerges, never-merge)
 //   cust:<cid>:golden        the golden record (cached profile): hash of field -> GoldenField, "<field>:rank"
-//   blk:<hash>               set of customers with that blocking key
+//   blocks:<hash>            customers with that blocking key (zset by their latest record's time)
 //   tf:<hash>, tf:total      name frequencies (term-frequency weights)
 //   merge:<mid>, mergeseq    CustomersMerged by id
 //   never:<a>|<b>            never merge this pair
 //   review (zset), reviewitem:<a>|<b>
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -47,8 +48,8 @@ struct IndexOptions {
   std::string prefix = "crm:id:";
   double upper = 0.9999;          // merge automatically at or above
   double lower = 0.90;            // review queue from here
-  int candidates_per_key = 8;     // blocking-set members sampled per key
-  int max_candidates = 16;        // customers scored per new record
+  int candidates_per_key = 8;     // blocking-set members read per key (the most recent)
+  int max_candidates = 8;         // customers scored per new record (those in most of its blocks)
   int records_per_candidate = 4;  // records of a candidate compared
   std::string region = "CN";
   // Source systems from most to least trusted, for golden-record survivorship.
@@ -87,9 +88,11 @@ class IdentityIndex {
   // same batch still become one customer.
   absl::StatusOr<std::vector<Resolution>> ResolveMany(const std::vector<const crm::v1::Event*>& events,
                                                       std::vector<crm::v1::IdentityEvent>* changes);
-  // The fast path for a whole batch: the customer of each record seen
-  // before, "" for the others, in two round trips.
-  absl::StatusOr<std::vector<std::string>> KnownRecords(const std::vector<std::string>& record_ids);
+  // The fast path, pipelined with other commands: the command that finds
+  // the customer (its survivor) of a record seen before, and the customer
+  // from its reply ("" for a record not seen before).
+  redis::Command KnownCommand(const std::string& record_id) const;
+  absl::StatusOr<std::string> ParseKnown(const redis::Reply& reply) const;
 
   // The stored RecordAssigned of each record id that has one (deduplicated).
   absl::StatusOr<std::vector<crm::v1::RecordAssigned>> StoredRecords(const std::vector<std::string>& record_ids);
@@ -126,13 +129,25 @@ class IdentityIndex {
     double probability = 0;
     crm::v1::MatchEvidence evidence;
   };
-  // The best candidate customer of each record among `candidates` (customer
-  // ids from its blocking sets); `name_tf`: frequency of each record's name.
-  absl::StatusOr<std::vector<Candidate>> BestCandidates(const std::vector<const RecordView*>& views,
-                                                        const std::vector<std::set<std::string>>& candidates,
-                                                        const std::vector<float>& name_tf);
+  // What the probe script found for one new record.
+  struct Probe {
+    std::string known;  // the record's customer when it was seen before after all
+    std::vector<std::string> holder;  // per key: the customer holding it, "" none
+    std::vector<bool> shared;
+    std::vector<std::vector<std::string>> holder_names;  // per key: the holder's names
+    float name_tf = 0;                                   // frequency of the record's name
+    bool has_candidates = false;                         // false: skipped, a key is held
+    // Candidate customers (survivors) with views of a sample of their records.
+    std::vector<std::pair<std::string, std::vector<std::shared_ptr<const RecordView>>>> owners;
+  };
+  redis::Command ProbeCommand(const RecordView& view, bool always) const;
+  absl::StatusOr<Probe> ParseProbe(const redis::Reply& reply, size_t nkeys) const;
+  // The best-scoring candidate of a probed record.
+  Candidate BestOf(const RecordView& view, const Probe& probe) const;
   // Redis commands that store a record with its customer (keys, blocking sets, golden record).
-  std::vector<redis::Command> AssignCommands(const crm::v1::RecordAssigned& record, const RecordView& view) const;
+  // `replayed`: applied from crm.identity.v1 (rebuild), not decided here.
+  std::vector<redis::Command> AssignCommands(const crm::v1::RecordAssigned& record, const RecordView& view,
+                                             bool replayed) const;
   absl::Status Lock();
   void Unlock();
 

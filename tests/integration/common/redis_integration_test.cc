@@ -60,6 +60,30 @@ TEST_F(RedisIntegration, PipelineReturnsRepliesInOrderWithPerCommandErrors) {
   EXPECT_EQ((*r)[1002].str, "999");
 }
 
+TEST_F(RedisIntegration, ScriptsRunByShaAndAreLoadedWhenTheServerLacksThem) {
+  static const Script kIncrTwice("redis.call('INCR', KEYS[1]) return redis.call('INCR', KEYS[1])");
+  EXPECT_EQ(kIncrTwice.sha().size(), 40u);
+  RedisClient c(Options());
+  // A fresh server has never seen the script: the call still runs, once.
+  Command call = kIncrTwice.Call(1);
+  call.push_back("n");
+  auto first = c.Pipeline({call, {"GET", "n"}});
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ((*first)[0].integer, 2);
+  EXPECT_EQ((*first)[1].str, "2");  // loaded first, in the same round trip: calls ran in order
+  auto exists = c.Run({"SCRIPT", "EXISTS", kIncrTwice.sha()});
+  ASSERT_TRUE(exists.ok());
+  EXPECT_EQ(exists->elements.at(0).integer, 1);
+  // Scripts flushed from the server are loaded again.
+  ASSERT_TRUE(c.Run({"SCRIPT", "FLUSH"}).ok());
+  auto again = c.Run(call);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->integer, 4);
+  // An unknown sha stays an error.
+  auto unknown = c.Run({"EVALSHA", std::string(40, '0'), "0"});
+  EXPECT_FALSE(unknown.ok());
+}
+
 TEST_F(RedisIntegration, ErrorReplyIsNotRetryable) {
   RedisClient c(Options());
   ASSERT_TRUE(c.Run({"SET", "s", "x"}).ok());

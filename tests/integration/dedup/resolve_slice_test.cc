@@ -63,11 +63,11 @@ class ResolveSliceTest : public ::testing::Test {
     ASSERT_TRUE(model.ok());
     model_ = *model;
     index_ = std::make_unique<IdentityIndex>(*client_, model_, IndexOptions{});
-    gate_ = std::make_unique<EventGate>(*client_, "crm:id:", std::chrono::hours(192), std::chrono::seconds(60));
+    gate_ = std::make_unique<EventGate>("crm:id:", std::chrono::hours(192), std::chrono::seconds(60));
   }
   absl::Status Run(const Slice& s, std::vector<std::pair<std::string, std::string>>* out,
                    std::vector<crm::v1::IdentityEvent>* changes) {
-    return ResolveSlice(*gate_, *index_, s.ptrs(), out, changes);
+    return ResolveSlice(*client_, *gate_, *index_, s.ptrs(), out, changes);
   }
   static int Assigned(const std::vector<crm::v1::IdentityEvent>& changes) {
     int n = 0;
