@@ -25,7 +25,7 @@ echo "records: $(($(wc -l <"$WORK/sim/dedup_records.csv") - 1))"
 rm -rf "$WORK/sim" "$WORK/clusters.csv"
 
 echo "== dedup_bench (Redis, no bus) =="
-"$CRM_BUILD_DIR/bench/dedup_bench" 2>/dev/null | grep -E "^BM_|ResolveSlices"
+"$CRM_BUILD_DIR/bench/dedup_bench" 2>/dev/null | grep -E "^BM_|ResolveSlices|PacedResolve|redis-server|phase_seconds"
 
 echo "== end to end on the local stack, 10k events/s offered for 15 s =="
 "$ROOT/deploy/local/stack.sh" up >/dev/null
