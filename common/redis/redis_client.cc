@@ -221,6 +221,7 @@ absl::StatusOr<std::vector<Reply>> RedisClient::Pipeline(const std::vector<Comma
   absl::StatusOr<std::vector<Reply>> out;
   if (load.empty()) {
     out = RoundTrip(cmds);
+    if (!out.ok()) return out;
   } else {
     std::vector<Command> all;
     all.reserve(load.size() + cmds.size());
@@ -234,7 +235,6 @@ absl::StatusOr<std::vector<Reply>> RedisClient::Pipeline(const std::vector<Comma
     out->erase(out->begin(), out->begin() + static_cast<std::ptrdiff_t>(load.size()));
     loaded_.insert(load.begin(), load.end());
   }
-  if (!out.ok()) return out;
   // Scripts flushed from the server meanwhile (SCRIPT FLUSH): load them and
   // run those calls again, in one more round trip.
   std::vector<size_t> again;

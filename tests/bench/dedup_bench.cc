@@ -258,7 +258,6 @@ BENCHMARK(BM_PacedResolve)
 // After the paced runs (they start from an empty index).
 BENCHMARK(BM_ResolveSlices)->MinTime(5.0)->UseRealTime()->Threads(1)->Threads(2)->Threads(4);
 
-
 }  // namespace
 
 int main(int argc, char** argv) {

@@ -445,20 +445,9 @@ absl::StatusOr<std::vector<crm::v1::RecordAssigned>> IdentityIndex::Records(cons
   auto ids = limit > 0 ? Run({"SRANDMEMBER", K("cust:" + cid + ":recs"), std::to_string(limit)})
                        : Run({"SMEMBERS", K("cust:" + cid + ":recs")});
   if (!ids.ok()) return ids.status();
-  std::vector<std::string> sorted;
-  for (const auto& e : ids->elements) sorted.push_back(e.str);
-  std::sort(sorted.begin(), sorted.end());
-  std::vector<crm::v1::RecordAssigned> out;
-  if (sorted.empty()) return out;
-  Command mget = {"MGET"};
-  for (const auto& id : sorted) mget.push_back(K("rec:" + id));
-  auto vals = Run(mget);
-  if (!vals.ok()) return vals.status();
-  for (const auto& v : vals->elements) {
-    crm::v1::RecordAssigned ra;
-    if (!v.is_nil() && ra.ParseFromString(v.str)) out.push_back(std::move(ra));
-  }
-  return out;
+  std::vector<std::string> record_ids;
+  for (const auto& e : ids->elements) record_ids.push_back(e.str);
+  return StoredRecords(record_ids);
 }
 
 Command IdentityIndex::ProbeCommand(const RecordView& v, bool always) const {
@@ -545,6 +534,7 @@ IdentityIndex::Candidate IdentityIndex::BestOf(const RecordView& view, const Pro
 
 absl::StatusOr<std::vector<crm::v1::RecordAssigned>> IdentityIndex::StoredRecords(
     const std::vector<std::string>& record_ids) {
+  // In record id order, each once.
   std::set<std::string> unique(record_ids.begin(), record_ids.end());
   std::vector<crm::v1::RecordAssigned> out;
   if (unique.empty()) return out;

@@ -320,6 +320,16 @@ struct LevelCase {
   std::string_view why;
 };
 
+// compare(a, b) and compare(b, a) give each case's level.
+template <size_t N>
+void ExpectSymmetricLevels(uint8_t (*compare)(std::string_view, std::string_view), const LevelCase (&cases)[N]) {
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.why);
+    EXPECT_EQ(compare(c.a, c.b), c.expected) << c.a << " / " << c.b;
+    EXPECT_EQ(compare(c.b, c.a), c.expected) << "symmetric";
+  }
+}
+
 TEST(CompareEmailsTest, Table) {
   const LevelCase cases[] = {
       {"zhang.wei@huadong.com", "zhang.wei@huadong.com", 3, "same key"},
@@ -329,11 +339,7 @@ TEST(CompareEmailsTest, Table) {
       {"zhang.wei@huadong.com", "li.na@huadong.com", 1, "different people, same domain"},
       {"", "zhang.wei@huadong.com", 0, "missing"},
   };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.why);
-    EXPECT_EQ(CompareEmails(c.a, c.b), c.expected) << c.a << " / " << c.b;
-    EXPECT_EQ(CompareEmails(c.b, c.a), c.expected) << "symmetric";
-  }
+  ExpectSymmetricLevels(CompareEmails, cases);
 }
 
 // A short local part ("wei@", "li@") is shared by many people across domains:
@@ -377,11 +383,7 @@ TEST(ComparePhonesTest, Table) {
       {"+8613812345678", "+4930123456789", 1, "different numbers"},
       {"+8613812345678", "", 0, "missing"},
   };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.why);
-    EXPECT_EQ(ComparePhones(c.a, c.b), c.expected) << c.a << " / " << c.b;
-    EXPECT_EQ(ComparePhones(c.b, c.a), c.expected) << "symmetric";
-  }
+  ExpectSymmetricLevels(ComparePhones, cases);
 }
 
 TEST(CompareCodesTest, Table) {
@@ -395,11 +397,7 @@ TEST(CompareCodesTest, Table) {
       {"VIS-2024-00017", "VIS-2023-00451", 1, "different id"},
       {"", "200120", 0, "missing"},
   };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.why);
-    EXPECT_EQ(CompareCodes(c.a, c.b), c.expected) << c.a << " / " << c.b;
-    EXPECT_EQ(CompareCodes(c.b, c.a), c.expected) << "symmetric";
-  }
+  ExpectSymmetricLevels(CompareCodes, cases);
 }
 
 TEST(CompareExactTest, ClosedValues) {
