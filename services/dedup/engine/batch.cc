@@ -109,6 +109,14 @@ BatchResult ResolveBatch(const Layout& layout, const std::vector<RawRecord>& rec
     std::unordered_map<uint64_t, uint32_t> by_fp;
     by_fp.reserve(n);
     for (size_t i = 0; i < n; ++i) {
+      // A record with nothing to compare (every mapped column blank) stays on
+      // its own: blank records are not one person.
+      if (prepared[i].Empty()) {
+        profile_of[i] = static_cast<uint32_t>(first_record.size());
+        first_record.push_back(static_cast<uint32_t>(i));
+        profile_size.push_back(1);
+        continue;
+      }
       auto [it, fresh] = by_fp.emplace(Fingerprint(prepared[i]), static_cast<uint32_t>(first_record.size()));
       if (fresh) {
         first_record.push_back(static_cast<uint32_t>(i));
@@ -249,7 +257,7 @@ BatchResult ResolveBatch(const Layout& layout, const std::vector<RawRecord>& rec
       anchor_kinds[i] = anchors[i].second;
     }
     st.comparisons += static_cast<int64_t>(nr + ne + anchors.size());
-    result.model.Estimate(em_levels, random_levels, anchor_levels, anchor_kinds);
+    result.model.Estimate(em_levels, random_levels, anchor_levels, anchor_kinds, np);
     if (!opt.model_yaml.empty()) {
       auto s = result.model.ApplyYaml(opt.model_yaml);
       (void)s;  // validated by the caller before the run

@@ -347,7 +347,7 @@ double Model::Probability(double score) const {
 
 void Model::Estimate(const std::vector<uint8_t>& candidate_levels, const std::vector<uint8_t>& random_levels,
                      const std::vector<uint8_t>& anchor_levels, const std::vector<char>& anchor_kinds,
-                     int iterations) {
+                     size_t records, int iterations) {
   const size_t nf = fields_.size();
   if (nf == 0) return;
   // m from anchor pairs, per field from keys of another kind.
@@ -388,6 +388,44 @@ void Model::Estimate(const std::vector<uint8_t>& candidate_levels, const std::ve
   if (nc == 0) {
     RefreshWeights();
     return;
+  }
+  // Fields the anchors left unmeasured: m from pseudo-anchors, candidate
+  // pairs that the other fields alone make a sure match (posterior at least
+  // 0.999 among all pairs of `records`, so a prior of 1/records). Leaving the
+  // field out keeps it from grading itself; a few rounds let the weights
+  // sharpen. EM alone, on data without keys, can settle on a class of pairs
+  // that merely share a street or a town (candidate pairs agree on their
+  // blocking fields, and u comes from random pairs).
+  if (records >= 2 && std::find(anchored.begin(), anchored.end(), false) != anchored.end()) {
+    const double sure = std::log2(static_cast<double>(records)) + std::log2(999.0);
+    std::vector<bool> pseudo(nf, false);
+    std::vector<double> total(nc);
+    for (int round = 0; round < 3; ++round) {
+      RefreshWeights();
+      for (size_t r = 0; r < nc; ++r) {
+        const uint8_t* lv = &candidate_levels[r * nf];
+        double s = 0;
+        for (size_t f = 0; f < nf; ++f) s += w_[f][lv[f]];
+        total[r] = s;
+      }
+      for (size_t f = 0; f < nf; ++f) {
+        if (anchored[f]) continue;
+        std::vector<double> count(fields_[f].levels, 0.5);
+        double seen = 0;
+        for (size_t r = 0; r < nc; ++r) {
+          uint8_t l = candidate_levels[r * nf + f];
+          if (l == 0 || total[r] - w_[f][l] < sure) continue;
+          count[l] += 1;
+          seen += 1;
+        }
+        if (seen < 50) continue;
+        double sum = 0;
+        for (int l = 1; l < fields_[f].levels; ++l) sum += count[l];
+        for (int l = 1; l < fields_[f].levels; ++l) m_[f][l] = count[l] / sum;
+        pseudo[f] = true;
+      }
+    }
+    for (size_t f = 0; f < nf; ++f) anchored[f] = anchored[f] || pseudo[f];
   }
   double lambda = 0.5;
   std::vector<std::vector<double>> acc(nf);

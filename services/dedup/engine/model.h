@@ -89,11 +89,14 @@ class Model {
   // each field's m taken only from pairs whose key is of another kind
   // (`anchor_kinds[i]`: 'e', 'p' or 'i'), so no field grades itself. Fields
   // with enough anchor evidence keep that m (candidate pairs agree on their
-  // blocking fields by construction, which EM would mistake for matching);
-  // EM estimates the others and the prior.
+  // blocking fields by construction, which EM would mistake for matching).
+  // Fields without that evidence take m from pseudo-anchors when `records`
+  // (the size of the population the pairs come from) is given: candidate
+  // pairs whose other fields alone make them a sure match. EM estimates the
+  // rest and the prior.
   void Estimate(const std::vector<uint8_t>& candidate_levels, const std::vector<uint8_t>& random_levels,
                 const std::vector<uint8_t>& anchor_levels = {}, const std::vector<char>& anchor_kinds = {},
-                int iterations = 25);
+                size_t records = 0, int iterations = 25);
 
   std::vector<std::vector<double>>& m() { return m_; }
   std::vector<std::vector<double>>& u() { return u_; }

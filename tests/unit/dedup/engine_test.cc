@@ -1047,5 +1047,94 @@ TEST(ResolveBatchTest, EmptyAndSingleInputs) {
   EXPECT_EQ(one.cluster[0], 0u);
 }
 
+TEST(ResolveBatchTest, BlankRecordsStayApart) {
+  using K = FieldKind;
+  const std::vector<RawRecord> records = {Rec("a", {{K::kName, " "}}), Rec("b", {}), Rec("c", {{K::kEmail, ""}}),
+                                          Rec("d", {{K::kName, "张伟"}}), Rec("e", {{K::kName, "张伟"}})};
+  const BatchResult r = ResolveBatch(IdentityLayout(), records, SmallRunOptions());
+  ASSERT_EQ(r.cluster.size(), records.size());
+  EXPECT_EQ(r.cluster[0], 0u);
+  EXPECT_EQ(r.cluster[1], 1u) << "nothing to compare is no evidence of one person";
+  EXPECT_EQ(r.cluster[2], 2u);
+  EXPECT_EQ(r.cluster[3], r.cluster[4]) << "identical records are still one profile";
+}
+
+// Person records in the style of the FEBRL benchmark sets: no email, phone or
+// id column (so no anchor pairs), names, street and town from small pools,
+// duplicates with typos, blanks and swapped names. Matches must be learned
+// from the file alone.
+TEST(ResolveBatchTest, LearnsMatchesWithoutAnyKeyColumn) {
+  using K = FieldKind;
+  const Layout layout({K::kGivenName, K::kFamilyName, K::kStreetNumber, K::kAddress, K::kCity, K::kPostcode,
+                       K::kState, K::kDate});
+  const std::vector<std::string> given = Split(
+      "james john robert michael william david richard joseph thomas charles mary patricia jennifer linda "
+      "elizabeth barbara susan jessica sarah karen olivia emily chloe jack lachlan liam noah ethan mia ava",
+      ' ', true);
+  const std::vector<std::string> family = Split(
+      "smith jones williams brown wilson taylor johnson white martin anderson thompson nguyen walker harris lee "
+      "ryan robinson kelly king davis wright evans roberts green hall wood jackson clarke murphy campbell",
+      ' ', true);
+  const std::vector<std::string> streets = {"main street", "church street", "george street", "high street",
+                                            "victoria road", "king street", "park road", "banks place"};
+  const std::vector<std::string> towns = {"canberra", "belconnen", "kambah", "dickson", "reid", "braddon",
+                                          "griffith", "bruce", "lyneham", "watson"};
+  const std::vector<std::string> states = {"nsw", "vic", "qld", "act", "sa", "wa", "tas"};
+  std::mt19937_64 rng(7);
+  auto pick = [&](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
+  auto typo = [&](std::string s) {
+    if (s.size() < 2) return s;
+    size_t i = rng() % s.size();
+    switch (rng() % 3) {
+      case 0: s[i] = static_cast<char>('a' + rng() % 26); break;
+      case 1: s.erase(i, 1); break;
+      default: s.insert(i, 1, static_cast<char>('a' + rng() % 26));
+    }
+    return s;
+  };
+  std::vector<RawRecord> records;
+  std::vector<int> person;
+  for (int n = 0; n < 2500; ++n) {
+    std::vector<std::string> v = {pick(given), pick(family), std::to_string(1 + rng() % 300), pick(streets),
+                                  pick(towns), std::to_string(2000 + rng() % 1000), pick(states),
+                                  StrCat(1930 + rng() % 75, "-", 1 + rng() % 12, "-", 1 + rng() % 28)};
+    int copies = 1 + (n % 2 == 0 ? 1 + static_cast<int>(rng() % 2) : 0);
+    for (int c = 0; c < copies; ++c) {
+      std::vector<std::string> w = v;
+      if (c > 0) {
+        for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k) {
+          size_t f = rng() % w.size();
+          int what = static_cast<int>(rng() % 10);
+          if (what < 6) w[f] = typo(w[f]);
+          else if (what < 8) w[f].clear();
+          else std::swap(w[0], w[1]);
+        }
+      }
+      RawRecord r{StrCat("rec-", n, "-", c), {}};
+      for (size_t f = 0; f < w.size(); ++f) r.fields.push_back({layout.columns()[f], w[f]});
+      records.push_back(std::move(r));
+      person.push_back(n);
+    }
+  }
+  BatchOptions o = SmallRunOptions();
+  const BatchResult r = ResolveBatch(layout, records, o);
+  ASSERT_EQ(r.cluster.size(), records.size());
+  int64_t true_pairs = 0, predicted = 0, correct = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    for (size_t j = i + 1; j < records.size(); ++j) {
+      const bool same = person[i] == person[j], joined = r.cluster[i] == r.cluster[j];
+      true_pairs += same;
+      predicted += joined;
+      correct += same && joined;
+    }
+  }
+  ASSERT_GT(predicted, 0);
+  const double precision = static_cast<double>(correct) / predicted;
+  const double recall = static_cast<double>(correct) / true_pairs;
+  EXPECT_GE(precision, 0.995) << "recall " << recall;
+  // Measured: recall 0.948 with m from pseudo-anchors, 0.742 with EM alone.
+  EXPECT_GE(recall, 0.92) << "precision " << precision << "; EM alone settles on pairs that share a street or a town";
+}
+
 }  // namespace
 }  // namespace crm::dedup
