@@ -268,7 +268,28 @@ int main(int argc, char** argv) {
     return 1;
   }
   g_redis = &redis;
+  // CRM_BENCH_SLOWLOG=1: every command into redis-server's slow log, summed
+  // per command (scripts by SHA1 prefix) at the end: the last 100,000 only.
+  if (std::getenv("CRM_BENCH_SLOWLOG")) {
+    crm::redis::RedisClient c({g_redis->url()});
+    (void)c.Run({"CONFIG", "SET", "slowlog-log-slower-than", "0"});
+    (void)c.Run({"CONFIG", "SET", "slowlog-max-len", "100000"});
+  }
   benchmark::RunSpecifiedBenchmarks();
+  if (std::getenv("CRM_BENCH_SLOWLOG")) {
+    crm::redis::RedisClient c({g_redis->url()});
+    auto r = c.Run({"SLOWLOG", "GET", "100000"});
+    std::map<std::string, std::pair<int64_t, int64_t>> agg;
+    if (!r.ok()) std::printf("slowlog: %s\n", r.status().ToString().c_str());
+    if (r.ok()) for (const auto& e : r->elements) {
+      if (e.elements.size() < 4) continue;
+      const auto& args = e.elements[3].elements;
+      std::string k = args.empty() ? "?" : args[0].str;
+      if (k == "EVALSHA" && args.size() > 1) k += " " + args[1].str.substr(0, 8);
+      agg[k].first++; agg[k].second += e.elements[2].integer;
+    }
+    for (auto& [k, v] : agg) std::printf("slowlog %s calls=%lld usec=%lld per=%.1f\n", k.c_str(), (long long)v.first, (long long)v.second, (double)v.second / v.first);
+  }
   // Where the slices' time went (all runs together).
   std::istringstream text(crm::metrics::Registry::Default().Render());
   for (std::string line; std::getline(text, line);) {
@@ -294,6 +315,24 @@ int main(int argc, char** argv) {
         }
       }
     }
+  }
+  // Where redis-server's time went, by command (scripts count as EVALSHA;
+  // the commands they run are counted again under their own names).
+  {
+    crm::redis::RedisClient c({g_redis->url()});
+    auto r = c.Run({"INFO", "commandstats"});
+    std::vector<std::pair<double, std::string>> rows;
+    if (r.ok()) {
+      for (auto line : crm::Split(r->str, '\n')) {
+        line = crm::StripWhitespace(line);
+        if (line.rfind("cmdstat_", 0) != 0) continue;
+        auto usec = line.find("usec=");
+        if (usec == std::string_view::npos) continue;
+        rows.push_back({std::atof(std::string(line.substr(usec + 5)).c_str()), std::string(line)});
+      }
+    }
+    std::sort(rows.rbegin(), rows.rend());
+    for (size_t i = 0; i < rows.size() && i < 12; ++i) std::printf("redis-server %s\n", rows[i].second.c_str());
   }
   for (auto& [name, ms] : g_paced_ms) {
     std::sort(ms.begin(), ms.end());

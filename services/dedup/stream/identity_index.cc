@@ -123,12 +123,18 @@ return redis.error_reply('alias chain too long at ' .. c)
 // even when a key is held ("0": a held key decides, unless the caller finds
 // it shared). Returns {customer} for a record seen before (another replica
 // was first), else {"", {{holder or "", shared 0/1, {holder's names}}...},
-// {name count, total}, {{survivor, record id, stored record, ...}...}}:
+// {name count, total}, {{survivor, {record id...}}...}, candidates 0/1}:
 // candidates are the blocking-set members read found in the most of the
 // record's blocks (then by id), each followed to its survivor, with a
-// sample of its records.
+// sample of its record ids (the caller reads the records its cache lacks).
 const redis::Script kProbeScript{R"lua(
 local prefix = ARGV[1]
+-- Each redis.call costs more than the command it runs: values are read
+-- with one MGET wherever the keys are known up front.
+local function mget(keys)
+  if #keys == 0 then return {} end
+  return redis.call('MGET', unpack(keys))
+end
 local function follow(c)
   for i = 1, 32 do
     local a = redis.call('GET', prefix .. 'alias:' .. c)
@@ -141,14 +147,19 @@ local known = redis.call('GET', prefix .. 'rec:' .. ARGV[2] .. ':c')
 if known then return {follow(known)} end
 local i = 3
 local nkeys = tonumber(ARGV[i]); i = i + 1
-local keys, held = {}, false
+local holder_keys, shared_keys = {}, {}
 for k = 1, nkeys do
-  local key = ARGV[i]; i = i + 1
-  local holder = redis.call('GET', prefix .. 'key:' .. key)
-  local shared = redis.call('EXISTS', prefix .. 'shared:' .. key)
-  local names = {}
+  holder_keys[k] = prefix .. 'key:' .. ARGV[i]
+  shared_keys[k] = prefix .. 'shared:' .. ARGV[i]
+  i = i + 1
+end
+local holders, shareds = mget(holder_keys), mget(shared_keys)
+local keys, held, names_of = {}, false, {}
+for k = 1, nkeys do
+  local holder, shared, names = holders[k], shareds[k] and 1 or 0, {}
   if holder and shared == 0 then
-    names = redis.call('SMEMBERS', prefix .. 'cust:' .. holder .. ':names')
+    names = names_of[holder] or redis.call('SMEMBERS', prefix .. 'cust:' .. holder .. ':names')
+    names_of[holder] = names
     held = true
   end
   keys[k] = {holder or '', shared, names}
@@ -157,32 +168,51 @@ local nblocks = tonumber(ARGV[i]); i = i + 1
 local blocks = {}
 for b = 1, nblocks do blocks[b] = ARGV[i]; i = i + 1 end
 local per_key, max_c, per_c, always = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4]
-local tf = {redis.call('GET', prefix .. 'tf:' .. ARGV[i]) or '', redis.call('GET', prefix .. 'tf:total') or ''}
+local tf = redis.call('MGET', prefix .. 'tf:' .. ARGV[i], prefix .. 'tf:total')
+tf = {tf[1] or '', tf[2] or ''}
 local cands = {}
 if always == '1' or not held then
+  -- Members found in the most of the record's blocks first, then by id.
   local count, all = {}, {}
   for _, h in ipairs(blocks) do
     for _, m in ipairs(redis.call('ZRANGE', prefix .. 'blocks:' .. h, 0, per_key - 1, 'REV')) do
-      if not count[m] then count[m] = 0; table.insert(all, m) end
+      if not count[m] then count[m] = 0; all[#all + 1] = m end
       count[m] = count[m] + 1
     end
   end
-  table.sort(all, function(a, b)
-    if count[a] ~= count[b] then return count[a] > count[b] end
-    return a < b
-  end)
-  local owners = {}
-  for n = 1, math.min(#all, max_c) do
-    local sv = follow(all[n])
+  local by_count, top = {}, 0
+  for _, m in ipairs(all) do
+    local c = count[m]
+    by_count[c] = by_count[c] or {}
+    table.insert(by_count[c], m)
+    if c > top then top = c end
+  end
+  local chosen = {}
+  for c = top, 1, -1 do
+    local bucket = by_count[c]
+    if bucket then
+      table.sort(bucket)
+      for _, m in ipairs(bucket) do
+        if #chosen >= max_c then break end
+        chosen[#chosen + 1] = m
+      end
+    end
+    if #chosen >= max_c then break end
+  end
+  -- Survivors (aliases are rare: one MGET, then a walk for those found).
+  local alias_keys = {}
+  for n, m in ipairs(chosen) do alias_keys[n] = prefix .. 'alias:' .. m end
+  local aliases = mget(alias_keys)
+  local owners, order = {}, {}
+  for n, m in ipairs(chosen) do
+    local sv = aliases[n] and follow(aliases[n]) or m
     if not owners[sv] then
       owners[sv] = true
-      local entry = {sv}
-      for _, rid in ipairs(redis.call('SRANDMEMBER', prefix .. 'cust:' .. sv .. ':recs', per_c)) do
-        table.insert(entry, rid)
-        table.insert(entry, redis.call('GET', prefix .. 'rec:' .. rid) or '')
-      end
-      table.insert(cands, entry)
+      order[#order + 1] = sv
     end
+  end
+  for n, sv in ipairs(order) do
+    cands[n] = {sv, redis.call('SRANDMEMBER', prefix .. 'cust:' .. sv .. ':recs', per_c)}
   end
 end
 return {'', keys, tf, cands, held and always ~= '1' and 0 or 1}
@@ -484,25 +514,52 @@ absl::StatusOr<IdentityIndex::Probe> IdentityIndex::ParseProbe(const Reply& repl
   double count = std::atof(reply.elements[2].elements[0].str.c_str());
   double all = std::atof(reply.elements[2].elements[1].str.c_str());
   p.name_tf = all > 0 ? static_cast<float>((count + 1) / (all + 1)) : 0.0f;
-  // Views of the sampled records: from the cache, else from the stored record.
+  // Views of the sampled records from the cache; the others are read by FillViews.
   for (const auto& entry : reply.elements[3].elements) {
-    if (entry.elements.empty()) continue;
-    auto& owner = p.owners.emplace_back();
-    owner.first = entry.elements[0].str;
-    for (size_t e = 1; e + 1 < entry.elements.size(); e += 2) {
-      const std::string& rid = entry.elements[e].str;
-      auto v = Views().Find(rid);
-      if (!v) {
-        crm::v1::RecordAssigned ra;
-        if (entry.elements[e + 1].str.empty() || !ra.ParseFromString(entry.elements[e + 1].str)) continue;
-        v = std::make_shared<const RecordView>(ViewOf(ra.identity(), ra.show_id(), ra.edition_id(), opt_.region));
-        Views().Put(rid, v);
+    if (entry.elements.size() != 2) return absl::InternalError("probe script: unexpected candidate entry");
+    const size_t owner = p.owners.size();
+    p.owners.emplace_back().first = entry.elements[0].str;
+    for (const auto& rid : entry.elements[1].elements) {
+      if (auto v = Views().Find(rid.str)) {
+        p.owners[owner].second.push_back(std::move(v));
+      } else {
+        p.missing.emplace_back(owner, rid.str);
       }
-      owner.second.push_back(std::move(v));
     }
   }
   p.has_candidates = reply.elements[4].integer == 1;
   return p;
+}
+
+absl::Status IdentityIndex::FillViews(const std::vector<Probe*>& probes) {
+  std::vector<std::string> rids;
+  for (const Probe* p : probes) {
+    for (const auto& [owner, rid] : p->missing) rids.push_back(rid);
+  }
+  if (rids.empty()) return absl::OkStatus();
+  std::sort(rids.begin(), rids.end());
+  rids.erase(std::unique(rids.begin(), rids.end()), rids.end());
+  Command mget = {"MGET"};
+  for (const auto& rid : rids) mget.push_back(K("rec:" + rid));
+  auto r = Run(mget);
+  if (!r.ok()) return r.status();
+  if (r->elements.size() != rids.size()) return absl::InternalError("MGET: short reply");
+  std::unordered_map<std::string, std::shared_ptr<const RecordView>> read;
+  for (size_t i = 0; i < rids.size(); ++i) {
+    crm::v1::RecordAssigned ra;
+    if (r->elements[i].is_nil() || !ra.ParseFromString(r->elements[i].str)) continue;  // unmerged away meanwhile
+    auto v = std::make_shared<const RecordView>(ViewOf(ra.identity(), ra.show_id(), ra.edition_id(), opt_.region));
+    Views().Put(rids[i], v);
+    read.emplace(rids[i], std::move(v));
+  }
+  for (Probe* p : probes) {
+    for (const auto& [owner, rid] : p->missing) {
+      auto it = read.find(rid);
+      if (it != read.end()) p->owners[owner].second.push_back(it->second);
+    }
+    p->missing.clear();
+  }
+  return absl::OkStatus();
 }
 
 IdentityIndex::Candidate IdentityIndex::BestOf(const RecordView& view, const Probe& probe) const {
@@ -608,6 +665,11 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     probes[j] = std::move(*p);
     if (!probes[j].known.empty()) known(j, probes[j].known);
   }
+  {
+    std::vector<Probe*> all;
+    for (auto& p : probes) all.push_back(&p);
+    if (auto st = FillViews(all); !st.ok()) return st;
+  }
 
   // Stage 2, no round trip: tell a shared key (info@, a switchboard) from
   // the person's own by the names of the customer holding it.
@@ -711,8 +773,12 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
         continue;
       }
       probes[again[a]].owners = std::move(p->owners);
+      probes[again[a]].missing = std::move(p->missing);
       probes[again[a]].has_candidates = true;
     }
+    std::vector<Probe*> refetch;
+    for (size_t j : again) refetch.push_back(&probes[j]);
+    if (auto st = FillViews(refetch); !st.ok()) return st;
   }
   std::vector<Candidate> candidate(n);
   for (size_t j = 0; j < n; ++j) {

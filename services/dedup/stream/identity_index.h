@@ -139,9 +139,14 @@ class IdentityIndex {
     bool has_candidates = false;                         // false: skipped, a key is held
     // Candidate customers (survivors) with views of a sample of their records.
     std::vector<std::pair<std::string, std::vector<std::shared_ptr<const RecordView>>>> owners;
+    // Sampled records not in the view cache: (owner index, record id), read by FillViews.
+    std::vector<std::pair<size_t, std::string>> missing;
   };
   redis::Command ProbeCommand(const RecordView& view, bool always) const;
   absl::StatusOr<Probe> ParseProbe(const redis::Reply& reply, size_t nkeys) const;
+  // Reads the stored records the probes' caches lacked (one round trip, none
+  // when every view was cached) and adds their views to the candidates.
+  absl::Status FillViews(const std::vector<Probe*>& probes);
   // The best-scoring candidate of a probed record.
   Candidate BestOf(const RecordView& view, const Probe& probe) const;
   // Redis commands that store a record with its customer (keys, blocking sets, golden record).

@@ -309,8 +309,10 @@ class DedupFixture : public ::testing::Test {
   static constexpr const char* kGroup = "crm-dedup";
 
   void SetUp() override {
-    ASSERT_TRUE(broker_.Start({}, 3, CRM_SOURCE_DIR "/deploy/local/topics.yaml").ok());
-    ASSERT_TRUE(redis_.Start().ok());
+    auto started = broker_.Start({}, 3, CRM_SOURCE_DIR "/deploy/local/topics.yaml");
+    ASSERT_TRUE(started.ok()) << started;
+    started = redis_.Start();
+    ASSERT_TRUE(started.ok()) << started;
     dir_ = crm::testing::MakeTempDir("crm-dedup-it");
     sender_ = std::make_unique<EventSender>(broker_.bootstrap_servers());
     resolved_ = std::make_unique<TopicTail>(broker_.bootstrap_servers(), "crm.resolved.v1");
