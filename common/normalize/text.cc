@@ -1,6 +1,7 @@
 #include "common/normalize/text.h"
 
 #include "common/normalize/memo.h"
+#include "common/util/strings.h"
 
 #include <unicode/normalizer2.h>
 #include <unicode/translit.h>
@@ -149,11 +150,84 @@ std::string CleanText(std::string_view s) {
 
 std::string ToSimplified(std::string_view s) { return SimplifyTranslit().Apply(std::string(s)); }
 
+std::string NameKeyIcu(std::string_view name) { return Tokenize(NameTranslit().Apply(CleanText(name))); }
+
+namespace {
+
+bool IsHan(UChar32 c) { return c >= 0x4E00 && c <= 0x9FFF; }
+
+// The pinyin of a run of Han characters the way the name transliterator
+// reads it, built from memoized pieces: the run's first two characters
+// together (the surname reading, compound surnames such as 万俟 "mo qi"), then
+// each later character on its own as read inside a name. ICU costs ~30 us
+// per Chinese name and new visitors bring new names; the pieces repeat.
+void AppendHanRun(std::string_view run, std::string* out) {
+  static SharedMemo<std::string> head_memo, later_memo;
+  int32_t i = 0, n = static_cast<int32_t>(run.size());
+  UChar32 c;
+  for (int k = 0; k < 2 && i < n; ++k) U8_NEXT(reinterpret_cast<const uint8_t*>(run.data()), i, n, c);
+  std::string_view head = run.substr(0, static_cast<size_t>(i));
+  *out += ' ';
+  *out += head_memo.Get(head, [&] { return NameKeyIcu(head); });
+  while (i < n) {
+    int32_t from = i;
+    U8_NEXT(reinterpret_cast<const uint8_t*>(run.data()), i, n, c);
+    std::string_view ch = run.substr(static_cast<size_t>(from), static_cast<size_t>(i - from));
+    *out += ' ';
+    *out += later_memo.Get(ch, [&] {
+      // Read after a neutral character ("一"), which is then dropped.
+      std::string both = NameKeyIcu(StrCat("一", ch));
+      auto space = both.find(' ');
+      return space == std::string::npos ? both : both.substr(space + 1);
+    });
+  }
+  *out += ' ';
+}
+
+std::string NameKeyUncached(std::string_view name) {
+  std::string clean = CleanText(name);
+  bool ascii = true, han_or_ascii = true;
+  {
+    int32_t i = 0, n = static_cast<int32_t>(clean.size());
+    while (i < n) {
+      UChar32 c;
+      U8_NEXT(reinterpret_cast<const uint8_t*>(clean.data()), i, n, c);
+      if (c >= 0x80) ascii = false;
+      if (c >= 0x80 && !IsHan(c)) han_or_ascii = false;
+    }
+  }
+  // ASCII: the transliterators would only lower-case it (~50 us for nothing).
+  if (ascii) return Tokenize(clean);
+  if (!han_or_ascii) return NameKeyIcu(clean);
+  std::string out;
+  int32_t i = 0, n = static_cast<int32_t>(clean.size());
+  while (i < n) {
+    int32_t from = i;
+    UChar32 c;
+    U8_NEXT(reinterpret_cast<const uint8_t*>(clean.data()), i, n, c);
+    if (!IsHan(c)) {
+      out += static_cast<char>(c);
+      continue;
+    }
+    int32_t end = i;
+    while (end < n) {
+      int32_t next = end;
+      U8_NEXT(reinterpret_cast<const uint8_t*>(clean.data()), next, n, c);
+      if (!IsHan(c)) break;
+      end = next;
+    }
+    AppendHanRun(std::string_view(clean).substr(static_cast<size_t>(from), static_cast<size_t>(end - from)), &out);
+    i = end;
+  }
+  return Tokenize(out);
+}
+
+}  // namespace
+
 std::string NameKey(std::string_view name) {
-  // Transliteration is the costly step and a person's name recurs across
-  // their events: memoized for all threads.
+  // A person's name recurs across their events: memoized for all threads.
   static SharedMemo<std::string> memo;
-  return memo.Get(name, [&] { return Tokenize(NameTranslit().Apply(CleanText(name))); });
+  return memo.Get(name, [&] { return NameKeyUncached(name); });
 }
 
 std::string CompanyKey(std::string_view company) {

@@ -21,6 +21,9 @@ std::string CleanText(std::string_view s);
 // dropped, one space between tokens. "張偉" and "Zhang  Wei" both give
 // "zhang wei"; token order is kept (swapped order is the matcher's job).
 std::string NameKey(std::string_view name);
+// The same through ICU's transliterators alone, the reference NameKey is
+// built to agree with (it reads Chinese names from memoized pieces).
+std::string NameKeyIcu(std::string_view name);
 
 // Matching key of a company: NFKC, lower case, Traditional to Simplified,
 // parenthesized parts ("(中国)", "(Shanghai)") and legal suffixes and noise

@@ -115,109 +115,6 @@ end
 return redis.error_reply('alias chain too long at ' .. c)
 )lua"};
 
-// Everything the index knows about a new record, in one call. ARGV: key
-// prefix, record id, key count, keys..., blocking-key count, blocking keys
-// (hex)..., name frequency key (hex), blocking-set members read per key (the
-// most recent),
-// candidates kept, records sampled per candidate, "1" to gather candidates
-// even when a key is held ("0": a held key decides, unless the caller finds
-// it shared). Returns {customer} for a record seen before (another replica
-// was first), else {"", {{holder or "", shared 0/1, {holder's names}}...},
-// {name count, total}, {{survivor, {record id...}}...}, candidates 0/1}:
-// candidates are the blocking-set members read found in the most of the
-// record's blocks (then by id), each followed to its survivor, with a
-// sample of its record ids (the caller reads the records its cache lacks).
-const redis::Script kProbeScript{R"lua(
-local prefix = ARGV[1]
--- Each redis.call costs more than the command it runs: values are read
--- with one MGET wherever the keys are known up front.
-local function mget(keys)
-  if #keys == 0 then return {} end
-  return redis.call('MGET', unpack(keys))
-end
-local function follow(c)
-  for i = 1, 32 do
-    local a = redis.call('GET', prefix .. 'alias:' .. c)
-    if not a then return c end
-    c = a
-  end
-  return c
-end
-local known = redis.call('GET', prefix .. 'rec:' .. ARGV[2] .. ':c')
-if known then return {follow(known)} end
-local i = 3
-local nkeys = tonumber(ARGV[i]); i = i + 1
-local holder_keys, shared_keys = {}, {}
-for k = 1, nkeys do
-  holder_keys[k] = prefix .. 'key:' .. ARGV[i]
-  shared_keys[k] = prefix .. 'shared:' .. ARGV[i]
-  i = i + 1
-end
-local holders, shareds = mget(holder_keys), mget(shared_keys)
-local keys, held, names_of = {}, false, {}
-for k = 1, nkeys do
-  local holder, shared, names = holders[k], shareds[k] and 1 or 0, {}
-  if holder and shared == 0 then
-    names = names_of[holder] or redis.call('SMEMBERS', prefix .. 'cust:' .. holder .. ':names')
-    names_of[holder] = names
-    held = true
-  end
-  keys[k] = {holder or '', shared, names}
-end
-local nblocks = tonumber(ARGV[i]); i = i + 1
-local blocks = {}
-for b = 1, nblocks do blocks[b] = ARGV[i]; i = i + 1 end
-local per_key, max_c, per_c, always = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4]
-local tf = redis.call('MGET', prefix .. 'tf:' .. ARGV[i], prefix .. 'tf:total')
-tf = {tf[1] or '', tf[2] or ''}
-local cands = {}
-if always == '1' or not held then
-  -- Members found in the most of the record's blocks first, then by id.
-  local count, all = {}, {}
-  for _, h in ipairs(blocks) do
-    for _, m in ipairs(redis.call('ZRANGE', prefix .. 'blocks:' .. h, 0, per_key - 1, 'REV')) do
-      if not count[m] then count[m] = 0; all[#all + 1] = m end
-      count[m] = count[m] + 1
-    end
-  end
-  local by_count, top = {}, 0
-  for _, m in ipairs(all) do
-    local c = count[m]
-    by_count[c] = by_count[c] or {}
-    table.insert(by_count[c], m)
-    if c > top then top = c end
-  end
-  local chosen = {}
-  for c = top, 1, -1 do
-    local bucket = by_count[c]
-    if bucket then
-      table.sort(bucket)
-      for _, m in ipairs(bucket) do
-        if #chosen >= max_c then break end
-        chosen[#chosen + 1] = m
-      end
-    end
-    if #chosen >= max_c then break end
-  end
-  -- Survivors (aliases are rare: one MGET, then a walk for those found).
-  local alias_keys = {}
-  for n, m in ipairs(chosen) do alias_keys[n] = prefix .. 'alias:' .. m end
-  local aliases = mget(alias_keys)
-  local owners, order = {}, {}
-  for n, m in ipairs(chosen) do
-    local sv = aliases[n] and follow(aliases[n]) or m
-    if not owners[sv] then
-      owners[sv] = true
-      order[#order + 1] = sv
-    end
-  end
-  for n, sv in ipairs(order) do
-    cands[n] = {sv, redis.call('SRANDMEMBER', prefix .. 'cust:' .. sv .. ':recs', per_c)}
-  end
-end
-return {'', keys, tf, cands, held and always ~= '1' and 0 or 1}
-)lua"};
-
 // ARGV: key prefix, customer id, record id. Adds the record to the
 // customer's survivor and points the record at it.
 const redis::Script kJoinScript{R"lua(
@@ -480,55 +377,132 @@ absl::StatusOr<std::vector<crm::v1::RecordAssigned>> IdentityIndex::Records(cons
   return StoredRecords(record_ids);
 }
 
-Command IdentityIndex::ProbeCommand(const RecordView& v, bool always) const {
-  Command cmd = kProbeScript.Call(0);
-  cmd.insert(cmd.end(), {prefix_, v.record_id, std::to_string(v.keys.size())});
-  for (const auto& k : v.keys) cmd.push_back(k);
-  cmd.push_back(std::to_string(v.blocking.size()));
-  for (uint64_t h : v.blocking) cmd.push_back(Hex(h));
-  cmd.push_back(Hex(v.prepared.name.letters));
-  cmd.push_back(std::to_string(opt_.candidates_per_key));
-  cmd.push_back(std::to_string(opt_.max_candidates));
-  cmd.push_back(std::to_string(opt_.records_per_candidate));
-  cmd.push_back(always ? "1" : "0");
-  return cmd;
+size_t IdentityIndex::ProbeReads(const RecordView& v, std::vector<Command>* out) const {
+  const size_t before = out->size();
+  out->push_back({"GET", K("rec:" + v.record_id + ":c")});
+  if (!v.keys.empty()) {
+    Command holders = {"MGET"}, shared = {"MGET"};
+    for (const auto& k : v.keys) {
+      holders.push_back(K("key:" + k));
+      shared.push_back(K("shared:" + k));
+    }
+    out->push_back(std::move(holders));
+    out->push_back(std::move(shared));
+  }
+  out->push_back({"MGET", K("tf:" + Hex(v.prepared.name.letters)), K("tf:total")});
+  // Blocking sets are scored by each customer's latest time: the most recent first.
+  const std::string last = std::to_string(std::max(1, opt_.candidates_per_key) - 1);
+  for (uint64_t h : v.blocking) out->push_back({"ZRANGE", K("blocks:" + Hex(h)), "0", last, "REV"});
+  return out->size() - before;
 }
 
-absl::StatusOr<IdentityIndex::Probe> IdentityIndex::ParseProbe(const Reply& reply, size_t nkeys) const {
+absl::StatusOr<IdentityIndex::Probe> IdentityIndex::ParseProbe(const Reply* r, size_t count,
+                                                               const RecordView& v) const {
   Probe p;
-  if (reply.elements.size() == 1) {
-    p.known = reply.elements[0].str;
+  const size_t nk = v.keys.size();
+  if (count != 2 + (nk ? 2 : 0) + v.blocking.size()) return absl::InternalError("probe: unexpected reply count");
+  for (size_t i = 0; i < count; ++i) {
+    if (r[i].is_error()) return absl::FailedPreconditionError(StrCat("redis: ", r[i].str));
+  }
+  size_t i = 0;
+  if (!r[i].is_nil()) {
+    p.known = r[i].str;  // aliases not followed yet
     return p;
   }
-  if (reply.elements.size() != 5 || reply.elements[1].elements.size() != nkeys || reply.elements[2].elements.size() != 2) {
-    return absl::InternalError("probe script: unexpected reply");
+  ++i;
+  p.holder.assign(nk, "");
+  p.shared.assign(nk, false);
+  p.holder_names.assign(nk, {});
+  if (nk) {
+    const Reply& holders = r[i++];
+    const Reply& shared = r[i++];
+    if (holders.elements.size() != nk || shared.elements.size() != nk) return absl::InternalError("probe: short MGET");
+    for (size_t k = 0; k < nk; ++k) {
+      if (!holders.elements[k].is_nil()) p.holder[k] = holders.elements[k].str;
+      p.shared[k] = !shared.elements[k].is_nil();
+      p.held = p.held || (!p.holder[k].empty() && !p.shared[k]);
+    }
   }
-  for (const auto& k : reply.elements[1].elements) {
-    if (k.elements.size() != 3) return absl::InternalError("probe script: unexpected key entry");
-    p.holder.push_back(k.elements[0].str);
-    p.shared.push_back(k.elements[1].integer > 0);
-    std::vector<std::string> names;
-    for (const auto& nm : k.elements[2].elements) names.push_back(nm.str);
-    p.holder_names.push_back(std::move(names));
+  const Reply& tf = r[i++];
+  if (tf.elements.size() == 2) {
+    double n = tf.elements[0].is_nil() ? 0 : std::atof(tf.elements[0].str.c_str());
+    double all = tf.elements[1].is_nil() ? 0 : std::atof(tf.elements[1].str.c_str());
+    p.name_tf = all > 0 ? static_cast<float>((n + 1) / (all + 1)) : 0.0f;
   }
-  double count = std::atof(reply.elements[2].elements[0].str.c_str());
-  double all = std::atof(reply.elements[2].elements[1].str.c_str());
-  p.name_tf = all > 0 ? static_cast<float>((count + 1) / (all + 1)) : 0.0f;
-  // Views of the sampled records from the cache; the others are read by FillViews.
-  for (const auto& entry : reply.elements[3].elements) {
-    if (entry.elements.size() != 2) return absl::InternalError("probe script: unexpected candidate entry");
-    const size_t owner = p.owners.size();
-    p.owners.emplace_back().first = entry.elements[0].str;
-    for (const auto& rid : entry.elements[1].elements) {
-      if (auto v = Views().Find(rid.str)) {
-        p.owners[owner].second.push_back(std::move(v));
-      } else {
-        p.missing.emplace_back(owner, rid.str);
+  // Candidates: the members read found in the most of the record's blocks, then by id.
+  std::unordered_map<std::string, int> shared_blocks;
+  for (; i < count; ++i) {
+    for (const auto& m : r[i].elements) shared_blocks[m.str]++;
+  }
+  std::vector<std::pair<int, std::string>> ranked;
+  ranked.reserve(shared_blocks.size());
+  for (auto& [id, c] : shared_blocks) ranked.emplace_back(-c, id);
+  const size_t keep = std::min(ranked.size(), static_cast<size_t>(std::max(0, opt_.max_candidates)));
+  std::partial_sort(ranked.begin(), ranked.begin() + keep, ranked.end());
+  for (size_t c = 0; c < keep; ++c) p.chosen.push_back(std::move(ranked[c].second));
+  return p;
+}
+
+absl::Status IdentityIndex::ReadDetails(const std::vector<Probe*>& names_for, const std::vector<Probe*>& candidates_for) {
+  std::vector<Command> cmds;
+  for (const Probe* p : names_for) {
+    for (size_t k = 0; k < p->holder.size(); ++k) {
+      if (!p->holder[k].empty() && !p->shared[k]) cmds.push_back({"SMEMBERS", K("cust:" + p->holder[k] + ":names")});
+    }
+  }
+  const std::string per_candidate = std::to_string(opt_.records_per_candidate);
+  for (const Probe* p : candidates_for) {
+    if (p->chosen.empty()) continue;
+    Command aliases = {"MGET"};
+    for (const auto& c : p->chosen) aliases.push_back(K("alias:" + c));
+    cmds.push_back(std::move(aliases));
+    for (const auto& c : p->chosen) cmds.push_back({"SRANDMEMBER", K("cust:" + c + ":recs"), per_candidate});
+  }
+  auto r = Pipe(cmds);
+  if (!r.ok()) return r.status();
+  size_t i = 0;
+  auto strings = [](const Reply& reply) {
+    std::vector<std::string> out;
+    for (const auto& e : reply.elements) out.push_back(e.str);
+    return out;
+  };
+  for (Probe* p : names_for) {
+    for (size_t k = 0; k < p->holder.size(); ++k) {
+      if (!p->holder[k].empty() && !p->shared[k]) p->holder_names[k] = strings((*r)[i++]);
+    }
+  }
+  for (Probe* p : candidates_for) {
+    p->has_candidates = true;
+    if (p->chosen.empty()) continue;
+    const Reply& aliases = (*r)[i++];
+    if (aliases.elements.size() != p->chosen.size()) return absl::InternalError("MGET: short reply");
+    std::set<std::string> owners;
+    for (size_t c = 0; c < p->chosen.size(); ++c) {
+      std::vector<std::string> rids = strings((*r)[i++]);
+      std::string owner = p->chosen[c];
+      if (!aliases.elements[c].is_nil()) {
+        // Merged away since it was indexed (rare): its survivor's records.
+        auto sv = Survivor(aliases.elements[c].str);
+        if (!sv.ok()) return sv.status();
+        owner = *sv;
+        if (owners.count(owner)) continue;
+        auto s = Run({"SRANDMEMBER", K("cust:" + owner + ":recs"), per_candidate});
+        if (!s.ok()) return s.status();
+        rids = strings(*s);
+      }
+      if (!owners.insert(owner).second) continue;
+      const size_t at = p->owners.size();
+      p->owners.emplace_back().first = owner;
+      for (auto& rid : rids) {
+        if (auto v = Views().Find(rid)) {
+          p->owners[at].second.push_back(std::move(v));
+        } else {
+          p->missing.emplace_back(at, std::move(rid));
+        }
       }
     }
   }
-  p.has_candidates = reply.elements[4].integer == 1;
-  return p;
+  return FillViews(candidates_for);
 }
 
 absl::Status IdentityIndex::FillViews(const std::vector<Probe*>& probes) {
@@ -641,35 +615,49 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     views[j] = ViewOf(ev.identity(), ev.show_id(), ev.edition_id(), opt_.region);
   }
 
-  // Stage 1, one round trip (a probe script per record): known after all?
-  // who holds each key, under which names, is it shared? the name's
-  // frequency, and probabilistic candidates with a sample of their records.
+  // Stage 1, two round trips. Plain reads, pipelined (in a Lua script each
+  // command costs several microseconds more of Redis time): known after all
+  // (another replica was first)? who holds each key, is it shared? the
+  // name's frequency, and the recent members of the record's blocks. Then
+  // the names of key holders, and for a record none of whose keys is held,
+  // the candidates' survivors with a sample of their records (the records
+  // the view cache lacks in one more round trip).
   std::vector<Command> first;
-  for (size_t j = 0; j < n; ++j) first.push_back(ProbeCommand(views[j], false));
+  std::vector<size_t> start(n + 1);
+  for (size_t j = 0; j < n; ++j) {
+    start[j] = first.size();
+    ProbeReads(views[j], &first);
+  }
+  start[n] = first.size();
   auto r1 = Pipe(first);
   if (!r1.ok()) return r1.status();
   std::vector<Probe> probes(n);
   std::vector<bool> done(n, false);
-  auto known = [&](size_t j, const std::string& customer) {
+  auto known = [&](size_t j, const std::string& customer) -> absl::Status {
+    auto sv = Survivor(customer);
+    if (!sv.ok()) return sv.status();
     Resolution& res = out[uniq[j]];
-    res.customer_id = customer;
+    res.customer_id = *sv;
     res.record_id = views[j].record_id;
     res.match.set_rule("record");
     res.match.set_probability(1.0);
     res.match.set_matched_record_id(views[j].record_id);
     done[j] = true;
+    return absl::OkStatus();
   };
+  std::vector<Probe*> names_for, candidates_for;
   for (size_t j = 0; j < n; ++j) {
-    auto p = ParseProbe((*r1)[j], views[j].keys.size());
+    auto p = ParseProbe(&(*r1)[start[j]], start[j + 1] - start[j], views[j]);
     if (!p.ok()) return p.status();
     probes[j] = std::move(*p);
-    if (!probes[j].known.empty()) known(j, probes[j].known);
+    if (!probes[j].known.empty()) {
+      if (auto st = known(j, probes[j].known); !st.ok()) return st;
+      continue;
+    }
+    names_for.push_back(&probes[j]);
+    if (!probes[j].held) candidates_for.push_back(&probes[j]);
   }
-  {
-    std::vector<Probe*> all;
-    for (auto& p : probes) all.push_back(&p);
-    if (auto st = FillViews(all); !st.ok()) return st;
-  }
+  if (auto st = ReadDetails(names_for, candidates_for); !st.ok()) return st;
 
   // Stage 2, no round trip: tell a shared key (info@, a switchboard) from
   // the person's own by the names of the customer holding it.
@@ -747,7 +735,7 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
 
   // Stage 3: the best probabilistic candidate of each record none of whose
   // keys is held (a held key decides). A record whose held keys all turned
-  // out shared was probed without candidates: probed again (rare).
+  // out shared has its candidates read now (rare).
   std::vector<std::string> deciding(n);
   std::vector<size_t> again;
   for (size_t j = 0; j < n; ++j) {
@@ -761,24 +749,9 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     if (deciding[j].empty() && !probes[j].has_candidates) again.push_back(j);
   }
   if (!again.empty()) {
-    std::vector<Command> cmds;
-    for (size_t j : again) cmds.push_back(ProbeCommand(views[j], true));
-    auto r = Pipe(cmds);
-    if (!r.ok()) return r.status();
-    for (size_t a = 0; a < again.size(); ++a) {
-      auto p = ParseProbe((*r)[a], views[again[a]].keys.size());
-      if (!p.ok()) return p.status();
-      if (!p->known.empty()) {
-        known(again[a], p->known);
-        continue;
-      }
-      probes[again[a]].owners = std::move(p->owners);
-      probes[again[a]].missing = std::move(p->missing);
-      probes[again[a]].has_candidates = true;
-    }
     std::vector<Probe*> refetch;
     for (size_t j : again) refetch.push_back(&probes[j]);
-    if (auto st = FillViews(refetch); !st.ok()) return st;
+    if (auto st = ReadDetails({}, refetch); !st.ok()) return st;
   }
   std::vector<Candidate> candidate(n);
   for (size_t j = 0; j < n; ++j) {

@@ -135,15 +135,22 @@ class IdentityIndex {
     std::vector<std::string> holder;  // per key: the customer holding it, "" none
     std::vector<bool> shared;
     std::vector<std::vector<std::string>> holder_names;  // per key: the holder's names
+    bool held = false;                                   // a key is held and not shared
     float name_tf = 0;                                   // frequency of the record's name
-    bool has_candidates = false;                         // false: skipped, a key is held
+    std::vector<std::string> chosen;                     // block members, best first (capped)
+    bool has_candidates = false;                         // candidates read (ReadDetails)
     // Candidate customers (survivors) with views of a sample of their records.
     std::vector<std::pair<std::string, std::vector<std::shared_ptr<const RecordView>>>> owners;
     // Sampled records not in the view cache: (owner index, record id), read by FillViews.
     std::vector<std::pair<size_t, std::string>> missing;
   };
-  redis::Command ProbeCommand(const RecordView& view, bool always) const;
-  absl::StatusOr<Probe> ParseProbe(const redis::Reply& reply, size_t nkeys) const;
+  // Stage-1 reads of a new record, appended to `out`; returns how many.
+  size_t ProbeReads(const RecordView& view, std::vector<redis::Command>* out) const;
+  absl::StatusOr<Probe> ParseProbe(const redis::Reply* replies, size_t count, const RecordView& view) const;
+  // One round trip: the names of the customers holding `names_for`'s keys;
+  // the survivors of `candidates_for`'s chosen members with a sample of
+  // their records (then FillViews).
+  absl::Status ReadDetails(const std::vector<Probe*>& names_for, const std::vector<Probe*>& candidates_for);
   // Reads the stored records the probes' caches lacked (one round trip, none
   // when every view was cached) and adds their views to the candidates.
   absl::Status FillViews(const std::vector<Probe*>& probes);
