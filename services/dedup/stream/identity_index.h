@@ -129,7 +129,7 @@ class IdentityIndex {
     double probability = 0;
     crm::v1::MatchEvidence evidence;
   };
-  // What the probe script found for one new record.
+  // What the probe reads found for one new record.
   struct Probe {
     std::string known;  // the record's customer when it was seen before after all
     std::vector<std::string> holder;  // per key: the customer holding it, "" none
@@ -151,7 +151,7 @@ class IdentityIndex {
   // the survivors of `candidates_for`'s chosen members with a sample of
   // their records (then FillViews).
   absl::Status ReadDetails(const std::vector<Probe*>& names_for, const std::vector<Probe*>& candidates_for);
-  // Reads the stored records the probes' caches lacked (one round trip, none
+  // Reads the stored records the view cache lacked (one round trip, none
   // when every view was cached) and adds their views to the candidates.
   absl::Status FillViews(const std::vector<Probe*>& probes);
   // The best-scoring candidate of a probed record.
