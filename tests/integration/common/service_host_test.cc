@@ -12,6 +12,7 @@
 #include "common/grpc/client.h"
 #include "common/metrics/metrics.h"
 #include "common/service/service_host.h"
+#include "common/testing/http_get.h"
 #include "common/testing/subprocess.h"
 
 namespace crm::service {
@@ -19,28 +20,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A plain HTTP GET over loopback, as Prometheus would do it.
 std::string HttpGet(int port, const std::string& path, int* status) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    ::close(fd);
-    *status = -1;
-    return "";
-  }
-  std::string req = "GET " + path + " HTTP/1.0\r\nHost: x\r\n\r\n";
-  ::send(fd, req.data(), req.size(), 0);
-  std::string resp;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) resp.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  *status = resp.size() > 12 ? std::atoi(resp.c_str() + 9) : -1;
-  auto body = resp.find("\r\n\r\n");
-  return body == std::string::npos ? "" : resp.substr(body + 4);
+  return crm::testing::HttpGet("127.0.0.1:" + std::to_string(port), path, status);
 }
 
 config::Config TestConfig() {

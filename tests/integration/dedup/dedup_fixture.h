@@ -29,6 +29,7 @@
 #include "common/kafka/reader.h"
 #include "common/redis/redis_client.h"
 #include "common/testing/dev_broker.h"
+#include "common/testing/http_get.h"
 #include "common/testing/redis_server.h"
 #include "common/testing/subprocess.h"
 #include "common/util/proto_time.h"
@@ -255,29 +256,6 @@ inline std::vector<kafka::Message> ReadAll(const std::string& brokers, const std
   return out;
 }
 
-// A plain HTTP GET over loopback, as Prometheus would scrape.
-inline std::string HttpGet(const std::string& host_port, const std::string& path) {
-  auto colon = host_port.rfind(':');
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(std::atoi(host_port.c_str() + colon + 1)));
-  inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &sa.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    ::close(fd);
-    return "";
-  }
-  std::string req = "GET " + path + " HTTP/1.0\r\nHost: x\r\n\r\n";
-  ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
-  std::string resp;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) resp.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  auto body = resp.find("\r\n\r\n");
-  return body == std::string::npos ? "" : resp.substr(body + 4);
-}
-
 // Sum of the samples whose series starts with `series` (a name, or a name
 // with its labels, e.g. crm_dedup_duplicates_total{kind="event_id"}).
 inline double MetricValue(const std::string& text, const std::string& series) {
@@ -301,7 +279,9 @@ struct Replica {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<crm::v1::IdentityService::Stub> stub;
 
-  double Metric(const std::string& series) const { return MetricValue(HttpGet(metrics, "/metrics"), series); }
+  double Metric(const std::string& series) const {
+    return MetricValue(crm::testing::HttpGet(metrics, "/metrics"), series);
+  }
 };
 
 class DedupFixture : public ::testing::Test {
@@ -362,7 +342,7 @@ class DedupFixture : public ::testing::Test {
       EXPECT_TRUE(up) << "crm-dedup did not start";
       r->channel = grpcutil::MakeChannel(r->grpc);
       r->stub = crm::v1::IdentityService::NewStub(r->channel);
-      EXPECT_TRUE(WaitFor([&] { return !HttpGet(r->metrics, "/metrics").empty(); }, 10s));
+      EXPECT_TRUE(WaitFor([&] { return !crm::testing::HttpGet(r->metrics, "/metrics").empty(); }, 10s));
     }
     return out;
   }
