@@ -11,6 +11,11 @@
 //     the p50/p99 time of a slice, which bounds each event's time in dedup.
 //
 //   build/bench/dedup_bench
+//
+// Diagnostics: CRM_BENCH_SLOW_SLICES=1 prints each paced worker's slowest
+// slices (when, how many events, round trips and time waiting on Redis);
+// CRM_BENCH_SLOWLOG=1 sums redis-server's time per command and script.
+// redis-server's own stalls (its latency monitor, >= 1 ms) are always printed.
 
 #include <benchmark/benchmark.h>
 
@@ -121,6 +126,38 @@ void BM_CompareAndScore(benchmark::State& state) {
 }
 BENCHMARK(BM_CompareAndScore)->MinTime(2.0);
 
+// Round trips of one worker, timed (which part of a slow slice was waiting on Redis).
+class TimedStore final : public crm::redis::KeyValueStore {
+ public:
+  explicit TimedStore(crm::redis::KeyValueStore& inner) : inner_(inner) {}
+  absl::StatusOr<crm::redis::Reply> Run(const crm::redis::Command& cmd) override {
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = inner_.Run(cmd);
+    Note(t0, 1);
+    return r;
+  }
+  absl::StatusOr<std::vector<crm::redis::Reply>> Pipeline(const std::vector<crm::redis::Command>& cmds) override {
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = inner_.Pipeline(cmds);
+    Note(t0, cmds.size());
+    return r;
+  }
+  double wait_ms = 0, worst_ms = 0;
+  int trips = 0;
+  size_t commands = 0;
+  void Reset() { wait_ms = worst_ms = 0; trips = 0; commands = 0; }
+
+ private:
+  void Note(std::chrono::steady_clock::time_point t0, size_t n) {
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    wait_ms += ms;
+    worst_ms = std::max(worst_ms, ms);
+    ++trips;
+    commands += n;
+  }
+  crm::redis::KeyValueStore& inner_;
+};
+
 std::mutex g_mu;
 std::vector<double> g_slice_ms;
 std::map<std::string, std::vector<double>> g_paced_ms;  // run -> per-event latencies of both workers
@@ -178,7 +215,8 @@ void BM_PacedResolve(benchmark::State& state) {
   const double rate = static_cast<double>(state.range(0)) / state.threads();
   static std::atomic<int> run{100};
   const int64_t stream = run.fetch_add(1);
-  crm::redis::RedisClient redis({g_redis->url()});
+  crm::redis::RedisClient client({g_redis->url()});
+  TimedStore redis(client);
   auto model = crm::dedup::LoadModel("");
   crm::dedup::IndexOptions opt;
   opt.prefix = "bench:";
@@ -200,6 +238,14 @@ void BM_PacedResolve(benchmark::State& state) {
     (void)crm::dedup::ResolveSlice(redis, gate, index, slice, &out, &changes);
   }
   std::vector<double> latency_ms;
+  struct SliceTime {
+    double at_s, ms;
+    int events, changes;
+    double wait_ms, worst_ms;  // waiting on Redis
+    int trips;
+    size_t commands;
+  };
+  std::vector<SliceTime> slices;
   int64_t next = 0;
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
@@ -226,8 +272,13 @@ void BM_PacedResolve(benchmark::State& state) {
       }
       std::vector<std::pair<std::string, std::string>> out;
       std::vector<crm::v1::IdentityEvent> changes;
+      auto began = Clock::now();
+      redis.Reset();
       auto st = crm::dedup::ResolveSlice(redis, gate, index, slice, &out, &changes);
       auto done = Clock::now();
+      slices.push_back({std::chrono::duration<double>(began - start).count(),
+                        std::chrono::duration<double, std::milli>(done - began).count(), static_cast<int>(slice.size()),
+                        static_cast<int>(changes.size()), redis.wait_ms, redis.worst_ms, redis.trips, redis.commands});
       if (!st.ok() || out.size() != slice.size()) {
         state.SkipWithError(st.ok() ? "events missing" : st.ToString().c_str());
         break;
@@ -239,6 +290,17 @@ void BM_PacedResolve(benchmark::State& state) {
     }
   }
   state.SetItemsProcessed(next);
+  if (std::getenv("CRM_BENCH_SLOW_SLICES")) {
+    std::sort(slices.begin(), slices.end(), [](auto& a, auto& b) { return a.ms > b.ms; });
+    std::lock_guard l(g_mu);
+    for (size_t i = 0; i < slices.size() && i < 12; ++i) {
+      const auto& x = slices[i];
+      std::printf(
+          "slow slice, worker %d at %.3f s: %.2f ms, %d events, %d changes; %d round trips (%zu commands) %.2f ms, "
+          "slowest %.2f ms\n",
+          state.thread_index(), x.at_s, x.ms, x.events, x.changes, x.trips, x.commands, x.wait_ms, x.worst_ms);
+    }
+  }
   if (state.thread_index() == 0) {  // customers in the index at the end (all runs so far)
     auto seq = redis.Run({"GET", "bench:seq"});
     state.counters["customers_in_index"] = seq.ok() ? std::atof(seq->str.c_str()) : 0;
@@ -275,7 +337,23 @@ int main(int argc, char** argv) {
     (void)c.Run({"CONFIG", "SET", "slowlog-log-slower-than", "0"});
     (void)c.Run({"CONFIG", "SET", "slowlog-max-len", "100000"});
   }
+  {  // redis-server's own stalls (LATENCY LATEST at the end)
+    crm::redis::RedisClient c({g_redis->url()});
+    (void)c.Run({"CONFIG", "SET", "latency-monitor-threshold", "1"});
+  }
   benchmark::RunSpecifiedBenchmarks();
+  {
+    crm::redis::RedisClient c({g_redis->url()});
+    auto lat = c.Run({"LATENCY", "LATEST"});
+    if (lat.ok()) {
+      for (const auto& e : lat->elements) {
+        if (e.elements.size() < 4) continue;
+        std::printf("redis-server stalls (latency monitor, >= 1 ms): %s latest %lld ms, max %lld ms\n",
+                    e.elements[0].str.c_str(), static_cast<long long>(e.elements[2].integer),
+                    static_cast<long long>(e.elements[3].integer));
+      }
+    }
+  }
   if (std::getenv("CRM_BENCH_SLOWLOG")) {
     crm::redis::RedisClient c({g_redis->url()});
     auto r = c.Run({"SLOWLOG", "GET", "100000"});
@@ -294,7 +372,7 @@ int main(int argc, char** argv) {
   std::istringstream text(crm::metrics::Registry::Default().Render());
   for (std::string line; std::getline(text, line);) {
     if (line.rfind("crm_dedup_slice_phase_seconds_sum", 0) == 0 ||
-        line.rfind("crm_dedup_slice_phase_seconds_count", 0) == 0) {
+        line.rfind("crm_dedup_slice_phase_seconds_count", 0) == 0 || line.rfind("crm_dedup_resolved_total", 0) == 0) {
       std::printf("%s\n", line.c_str());
     }
   }

@@ -394,33 +394,45 @@ absl::Status ResolveSlice(redis::KeyValueStore& kv, const EventGate& gate, Ident
   static metrics::Histogram& new_s = PhaseSeconds("new");
   PhaseClock clock;
   // One round trip for the whole slice: each event's admission (duplicate
-  // check, double tap) and the customer of its record if seen before. Only
-  // the other records are normalized.
+  // check, double tap) and the customer of its record if seen before, with
+  // the probe reads of records that look new (IdentityIndex::AskCommands).
   std::vector<std::string> record_ids;
+  std::vector<size_t> admit_at(ptrs.size()), ask_of(ptrs.size());
+  std::vector<IdentityIndex::Ask> asks;
+  std::map<std::string, size_t> ask_by_record;
   std::vector<redis::Command> cmds;
   for (size_t k = 0; k < ptrs.size(); ++k) {
     record_ids.push_back(RecordIdOf(ptrs[k]->identity(), ptrs[k]->show_id(), ptrs[k]->edition_id()));
+    admit_at[k] = cmds.size();
     cmds.push_back(gate.AdmitCommand(*ptrs[k], positions[k]));
-    cmds.push_back(index.KnownCommand(record_ids[k]));
+    auto [it, fresh] = ask_by_record.emplace(record_ids[k], asks.size());
+    ask_of[k] = it->second;
+    if (fresh) asks.push_back(index.AskCommands(*ptrs[k], record_ids[k], &cmds));
   }
   auto replies = kv.Pipeline(cmds);
   if (!replies.ok()) return replies.status();
+  std::vector<std::string> customers(asks.size());
+  for (size_t a = 0; a < asks.size(); ++a) {
+    auto customer = index.ParseKnown(asks[a], *replies);
+    if (!customer.ok()) return customer.status();
+    customers[a] = std::move(*customer);
+  }
   std::vector<const crm::v1::Event*> live;
+  std::vector<IdentityIndex::Ask*> live_asks;
   std::vector<EventGate::Admission> admitted;
   std::vector<std::string> live_ids, known;
   std::set<std::string> replayed;  // record ids of deliveries seen before (crash or failed batch)
   for (size_t k = 0; k < ptrs.size(); ++k) {
-    auto admission = gate.ParseAdmit(*ptrs[k], positions[k], (*replies)[2 * k]);
+    auto admission = gate.ParseAdmit(*ptrs[k], positions[k], (*replies)[admit_at[k]]);
     if (!admission.ok()) return admission.status();
     if (admission->fate == EventFate::kDuplicate) {
       Duplicates(ptrs[k]->event_id().rfind("dev:", 0) == 0 ? "reupload" : "event_id").Inc();
       continue;
     }
-    auto customer = index.ParseKnown((*replies)[2 * k + 1]);
-    if (!customer.ok()) return customer.status();
     live.push_back(ptrs[k]);
+    live_asks.push_back(&asks[ask_of[k]]);
     live_ids.push_back(record_ids[k]);
-    known.push_back(std::move(*customer));
+    known.push_back(customers[ask_of[k]]);
     if (admission->fate == EventFate::kRedelivery) replayed.insert(record_ids[k]);
     admitted.push_back(std::move(*admission));
   }
@@ -444,12 +456,15 @@ absl::Status ResolveSlice(redis::KeyValueStore& kv, const EventGate& gate, Ident
   }
   // The others in one batched resolution (a fixed number of round trips).
   std::vector<const crm::v1::Event*> unknown;
+  std::vector<IdentityIndex::Ask*> unknown_asks;
   for (size_t k = 0; k < live.size(); ++k) {
-    if (known[k].empty()) unknown.push_back(live[k]);
+    if (!known[k].empty()) continue;
+    unknown.push_back(live[k]);
+    unknown_asks.push_back(live_asks[k]);
   }
   std::vector<IdentityIndex::Resolution> resolved;
   if (!unknown.empty()) {
-    auto r = index.ResolveMany(unknown, changes_out);
+    auto r = index.ResolveMany(unknown, unknown_asks, changes_out);
     if (!r.ok()) return r.status();
     resolved = std::move(*r);
     clock.Lap(new_s);

@@ -580,20 +580,50 @@ absl::StatusOr<std::vector<crm::v1::RecordAssigned>> IdentityIndex::StoredRecord
   return out;
 }
 
-redis::Command IdentityIndex::KnownCommand(const std::string& record_id) const {
-  Command cmd = kKnownScript.Call(1);
-  cmd.push_back(K("rec:" + record_id + ":c"));
-  cmd.push_back(prefix_);
-  return cmd;
+bool IdentityIndex::Recent(const std::string& record_id) const {
+  std::lock_guard l(recent_mu_);
+  return recent_.count(Fnv1a(record_id)) > 0;
 }
 
-absl::StatusOr<std::string> IdentityIndex::ParseKnown(const Reply& reply) const {
+void IdentityIndex::Remember(const std::string& record_id) const {
+  constexpr size_t kRecent = 1 << 18;
+  std::lock_guard l(recent_mu_);
+  if (recent_.size() >= kRecent) recent_.clear();
+  recent_.insert(Fnv1a(record_id));
+}
+
+IdentityIndex::Ask IdentityIndex::AskCommands(const crm::v1::Event& event, const std::string& record_id,
+                                              std::vector<Command>* out) const {
+  Ask ask;
+  ask.record_id = record_id;
+  ask.at = out->size();
+  Command known = kKnownScript.Call(1);
+  known.push_back(K("rec:" + record_id + ":c"));
+  known.push_back(prefix_);
+  out->push_back(std::move(known));
+  if (!Recent(record_id)) {
+    ask.view = ViewOf(event.identity(), event.show_id(), event.edition_id(), opt_.region);
+    ProbeReads(*ask.view, out);
+  }
+  ask.count = out->size() - ask.at;
+  return ask;
+}
+
+absl::StatusOr<std::string> IdentityIndex::ParseKnown(Ask& ask, std::vector<Reply>& replies) const {
+  if (ask.at + ask.count > replies.size()) return absl::InternalError("known: short pipeline reply");
+  const Reply& reply = replies[ask.at];
   if (reply.is_error()) return absl::FailedPreconditionError(StrCat("redis: ", reply.str));
-  return reply.is_nil() ? std::string() : reply.str;
+  if (!reply.is_nil()) {
+    Remember(ask.record_id);
+    return reply.str;
+  }
+  for (size_t i = 1; i < ask.count; ++i) ask.reads.push_back(std::move(replies[ask.at + i]));
+  return std::string();
 }
 
 absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMany(
-    const std::vector<const crm::v1::Event*>& events, std::vector<IdentityEvent>* changes) {
+    const std::vector<const crm::v1::Event*>& events, const std::vector<Ask*>& asks,
+    std::vector<IdentityEvent>* changes) {
   const size_t total = events.size();
   std::vector<Resolution> out(total);
   // One record id may occur several times: resolve each distinct record once.
@@ -610,7 +640,14 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
   }
   const size_t n = uniq.size();
   std::vector<RecordView> views(n);
+  std::vector<Ask*> asked(n, nullptr);  // probe reads already made
   for (size_t j = 0; j < n; ++j) {
+    Ask* ask = asks.empty() ? nullptr : asks[uniq[j]];
+    if (ask && ask->view) {
+      views[j] = std::move(*ask->view);
+      asked[j] = ask;
+      continue;
+    }
     const auto& ev = *events[uniq[j]];
     views[j] = ViewOf(ev.identity(), ev.show_id(), ev.edition_id(), opt_.region);
   }
@@ -626,11 +663,15 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
   std::vector<size_t> start(n + 1);
   for (size_t j = 0; j < n; ++j) {
     start[j] = first.size();
-    ProbeReads(views[j], &first);
+    if (!asked[j]) ProbeReads(views[j], &first);
   }
   start[n] = first.size();
-  auto r1 = Pipe(first);
-  if (!r1.ok()) return r1.status();
+  std::vector<Reply> r1;
+  if (!first.empty()) {
+    auto r = Pipe(first);
+    if (!r.ok()) return r.status();
+    r1 = std::move(*r);
+  }
   std::vector<Probe> probes(n);
   std::vector<bool> done(n, false);
   auto known = [&](size_t j, const std::string& customer) -> absl::Status {
@@ -642,12 +683,14 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     res.match.set_rule("record");
     res.match.set_probability(1.0);
     res.match.set_matched_record_id(views[j].record_id);
+    Remember(views[j].record_id);
     done[j] = true;
     return absl::OkStatus();
   };
   std::vector<Probe*> names_for, candidates_for;
   for (size_t j = 0; j < n; ++j) {
-    auto p = ParseProbe(&(*r1)[start[j]], start[j + 1] - start[j], views[j]);
+    auto p = asked[j] ? ParseProbe(asked[j]->reads.data(), asked[j]->reads.size(), views[j])
+                      : ParseProbe(r1.data() + start[j], start[j + 1] - start[j], views[j]);
     if (!p.ok()) return p.status();
     probes[j] = std::move(*p);
     if (!probes[j].known.empty()) {
@@ -849,6 +892,7 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     ra->set_edition_id(event.edition_id());
     auto cmds = AssignCommands(*ra, views[j], /*replayed=*/false);
     Views().Put(views[j].record_id, std::make_shared<const RecordView>(views[j]));
+    Remember(views[j].record_id);
     for (auto& cmd : cmds) assign.push_back(std::move(cmd));
     changes->push_back(std::move(ch));
   }

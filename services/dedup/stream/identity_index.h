@@ -33,8 +33,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -81,18 +84,32 @@ class IdentityIndex {
     std::string record_id;
     crm::v1::MatchEvidence match;
   };
+  // The first round trip of a batch, pipelined by the caller with its own
+  // commands (ResolveSlice), one Ask per distinct record: the command that
+  // finds the customer (its survivor) of a record seen before and, for a
+  // record this index has not met lately (most likely a new one), the probe
+  // reads ResolveMany would send first, so a new record saves that round trip.
+  struct Ask {
+    std::string record_id;
+    size_t at = 0, count = 0;        // its commands in the pipeline
+    std::optional<RecordView> view;  // probed: the record's view
+    std::vector<redis::Reply> reads;  // probed: the probe reads' replies (ParseKnown)
+  };
+  Ask AskCommands(const crm::v1::Event& event, const std::string& record_id, std::vector<redis::Command>* out) const;
+  // The customer of an asked record from the pipeline's replies ("" for a
+  // record not seen before, whose probe replies move into `ask`).
+  absl::StatusOr<std::string> ParseKnown(Ask& ask, std::vector<redis::Reply>& replies) const;
+
   // The customer of each event's identity; new records, merges, shared keys
-  // and review items are appended to `changes` (already applied). Resolves a batch in a fixed number of round trips (about six, whatever
-  // its size): each stage is one pipeline for all records. Records of one
-  // batch claim keys in order, so two renderings of one new person in the
-  // same batch still become one customer.
+  // and review items are appended to `changes` (already applied). `asks`
+  // (empty, or one per event: its record's Ask, or null) carries probe reads
+  // already made. Resolves a batch in a fixed number of round trips (three
+  // to five, whatever its size): each stage is one pipeline for all records.
+  // Records of one batch claim keys in order, so two renderings of one new
+  // person in the same batch still become one customer.
   absl::StatusOr<std::vector<Resolution>> ResolveMany(const std::vector<const crm::v1::Event*>& events,
+                                                      const std::vector<Ask*>& asks,
                                                       std::vector<crm::v1::IdentityEvent>* changes);
-  // The fast path, pipelined with other commands: the command that finds
-  // the customer (its survivor) of a record seen before, and the customer
-  // from its reply ("" for a record not seen before).
-  redis::Command KnownCommand(const std::string& record_id) const;
-  absl::StatusOr<std::string> ParseKnown(const redis::Reply& reply) const;
 
   // The stored RecordAssigned of each record id that has one (deduplicated).
   absl::StatusOr<std::vector<crm::v1::RecordAssigned>> StoredRecords(const std::vector<std::string>& record_ids);
@@ -162,11 +179,16 @@ class IdentityIndex {
                                              bool replayed) const;
   absl::Status Lock();
   void Unlock();
+  // Record ids this index resolved or found lately (hashed; bounded, cleared when full).
+  bool Recent(const std::string& record_id) const;
+  void Remember(const std::string& record_id) const;
 
   redis::KeyValueStore& kv_;
   const Model& model_;
   IndexOptions opt_;
   std::string prefix_;
+  mutable std::mutex recent_mu_;
+  mutable std::unordered_set<uint64_t> recent_;
 };
 
 }  // namespace crm::dedup
