@@ -344,6 +344,7 @@ absl::Status DedupApp::Init() {
   model_ = std::move(*model);
   index_options_.prefix = config_.GetString("dedup.redis_prefix");
   index_options_.region = config_.GetString("dedup.phone_region");
+  index_options_.samples = std::make_shared<SampleCache>();  // shared by the workers and the gRPC service
   index_options_.upper = std::atof(config_.GetString("dedup.upper").c_str());
   index_options_.lower = std::atof(config_.GetString("dedup.lower").c_str());
   if (!(index_options_.lower > 0 && index_options_.lower <= index_options_.upper && index_options_.upper < 1)) {

@@ -51,7 +51,10 @@ std::string NameText(const Prepared& p) { return p.name.empty() ? std::string() 
 // entries. ARGV[1]: preferred customer id or "", ARGV[2]: key prefix,
 // ARGV[3]: the record's name signature ("" without a name), ARGV[4]: one
 // '0'/'1' per key, '1' for keys nobody held when the record was looked up,
-// ARGV[5]: the record's name text (stored with the signature as "<sig>\t<name>").
+// ARGV[5]: the record's name text (stored with the signature as "<sig>\t<name>"),
+// ARGV[6]: the record the preferred customer was matched by ("" none): its
+// customer now is preferred (the candidate may have been merged or unmerged
+// since it was read).
 // Such a key may have been claimed since by another replica for a person of
 // another name (colleagues on one switchboard, seen at the same moment): if
 // its claimant's signature differs, the key is not used here but returned
@@ -89,7 +92,8 @@ if #found > 0 then
   table.sort(found)
   cid = found[1]
 elseif ARGV[1] ~= '' then
-  cid = follow(ARGV[1])
+  local owner = ARGV[6] ~= '' and redis.call('GET', prefix .. 'rec:' .. ARGV[6] .. ':c') or false
+  cid = follow(owner or ARGV[1])
 else
   cid = string.format('C%010d', redis.call('INCR', prefix .. 'seq'))
   created = 1
@@ -324,8 +328,34 @@ std::string RecordIdOf(const crm::v1::Identity& id, const std::string& show_id, 
   return "r:" + Hex(Fnv1a(fp));
 }
 
+std::vector<std::string> SampleCache::Find(const std::string& customer_id) const {
+  const Shard& s = shards_[std::hash<std::string>{}(customer_id) % kShards];
+  std::lock_guard l(s.mu);
+  auto it = s.map.find(customer_id);
+  return it == s.map.end() ? std::vector<std::string>() : it->second;
+}
+
+void SampleCache::Put(const std::string& customer_id, std::vector<std::string> record_ids) {
+  Shard& s = shards_[std::hash<std::string>{}(customer_id) % kShards];
+  std::lock_guard l(s.mu);
+  if (s.map.size() >= kPerShard) s.map.clear();
+  s.map[customer_id] = std::move(record_ids);
+}
+
+void SampleCache::Add(const std::string& customer_id, const std::string& record_id, size_t keep) {
+  Shard& s = shards_[std::hash<std::string>{}(customer_id) % kShards];
+  std::lock_guard l(s.mu);
+  if (s.map.size() >= kPerShard) s.map.clear();
+  auto& rids = s.map[customer_id];
+  if (std::find(rids.begin(), rids.end(), record_id) != rids.end()) return;
+  if (keep > 0 && rids.size() >= keep) rids.erase(rids.begin());
+  rids.push_back(record_id);
+}
+
 IdentityIndex::IdentityIndex(redis::KeyValueStore& kv, const Model& model, IndexOptions options)
-    : kv_(kv), model_(model), opt_(std::move(options)), prefix_(opt_.prefix) {}
+    : kv_(kv), model_(model), opt_(std::move(options)), prefix_(opt_.prefix) {
+  if (!opt_.samples) opt_.samples = std::make_shared<SampleCache>();
+}
 
 absl::StatusOr<Reply> IdentityIndex::Run(const Command& cmd) { return kv_.Run(cmd); }
 
@@ -444,6 +474,17 @@ absl::StatusOr<IdentityIndex::Probe> IdentityIndex::ParseProbe(const Reply* r, s
 }
 
 absl::Status IdentityIndex::ReadDetails(const std::vector<Probe*>& names_for, const std::vector<Probe*>& candidates_for) {
+  // Candidates whose sample and views are all cached need no reads.
+  auto cached = [this](const std::string& cid) {
+    std::vector<std::shared_ptr<const RecordView>> views;
+    for (const auto& rid : opt_.samples->Find(cid)) {
+      auto v = Views().Find(rid);
+      if (!v) return std::vector<std::shared_ptr<const RecordView>>();
+      views.push_back(std::move(v));
+    }
+    return views;
+  };
+  std::vector<std::vector<std::vector<std::shared_ptr<const RecordView>>>> hits(candidates_for.size());
   std::vector<Command> cmds;
   for (const Probe* p : names_for) {
     for (size_t k = 0; k < p->holder.size(); ++k) {
@@ -451,15 +492,25 @@ absl::Status IdentityIndex::ReadDetails(const std::vector<Probe*>& names_for, co
     }
   }
   const std::string per_candidate = std::to_string(opt_.records_per_candidate);
-  for (const Probe* p : candidates_for) {
-    if (p->chosen.empty()) continue;
+  for (size_t q = 0; q < candidates_for.size(); ++q) {
+    const Probe* p = candidates_for[q];
     Command aliases = {"MGET"};
-    for (const auto& c : p->chosen) aliases.push_back(K("alias:" + c));
+    for (const auto& c : p->chosen) {
+      hits[q].push_back(cached(c));
+      if (hits[q].back().empty()) aliases.push_back(K("alias:" + c));
+    }
+    if (aliases.size() == 1) continue;
     cmds.push_back(std::move(aliases));
-    for (const auto& c : p->chosen) cmds.push_back({"SRANDMEMBER", K("cust:" + c + ":recs"), per_candidate});
+    for (size_t c = 0; c < p->chosen.size(); ++c) {
+      if (hits[q][c].empty()) cmds.push_back({"SRANDMEMBER", K("cust:" + p->chosen[c] + ":recs"), per_candidate});
+    }
   }
-  auto r = Pipe(cmds);
-  if (!r.ok()) return r.status();
+  std::vector<Reply> r;
+  if (!cmds.empty()) {
+    auto replies = Pipe(cmds);
+    if (!replies.ok()) return replies.status();
+    r = std::move(*replies);
+  }
   size_t i = 0;
   auto strings = [](const Reply& reply) {
     std::vector<std::string> out;
@@ -468,21 +519,27 @@ absl::Status IdentityIndex::ReadDetails(const std::vector<Probe*>& names_for, co
   };
   for (Probe* p : names_for) {
     for (size_t k = 0; k < p->holder.size(); ++k) {
-      if (!p->holder[k].empty() && !p->shared[k]) p->holder_names[k] = strings((*r)[i++]);
+      if (!p->holder[k].empty() && !p->shared[k]) p->holder_names[k] = strings(r[i++]);
     }
   }
-  for (Probe* p : candidates_for) {
+  for (size_t q = 0; q < candidates_for.size(); ++q) {
+    Probe* p = candidates_for[q];
     p->has_candidates = true;
-    if (p->chosen.empty()) continue;
-    const Reply& aliases = (*r)[i++];
-    if (aliases.elements.size() != p->chosen.size()) return absl::InternalError("MGET: short reply");
+    const size_t misses = std::count_if(hits[q].begin(), hits[q].end(), [](const auto& h) { return h.empty(); });
+    const Reply* aliases = misses ? &r[i++] : nullptr;
+    if (aliases && aliases->elements.size() != misses) return absl::InternalError("MGET: short reply");
     std::set<std::string> owners;
-    for (size_t c = 0; c < p->chosen.size(); ++c) {
-      std::vector<std::string> rids = strings((*r)[i++]);
+    for (size_t c = 0, m = 0; c < p->chosen.size(); ++c) {
       std::string owner = p->chosen[c];
-      if (!aliases.elements[c].is_nil()) {
+      if (!hits[q][c].empty()) {  // cached (maybe merged away since: the claim follows the matched record)
+        if (owners.insert(owner).second) p->owners.emplace_back(owner, std::move(hits[q][c]));
+        continue;
+      }
+      std::vector<std::string> rids = strings(r[i++]);
+      const Reply& alias = aliases->elements[m++];
+      if (!alias.is_nil()) {
         // Merged away since it was indexed (rare): its survivor's records.
-        auto sv = Survivor(aliases.elements[c].str);
+        auto sv = Survivor(alias.str);
         if (!sv.ok()) return sv.status();
         owner = *sv;
         if (owners.count(owner)) continue;
@@ -491,6 +548,7 @@ absl::Status IdentityIndex::ReadDetails(const std::vector<Probe*>& names_for, co
         rids = strings(*s);
       }
       if (!owners.insert(owner).second) continue;
+      opt_.samples->Put(owner, rids);
       const size_t at = p->owners.size();
       p->owners.emplace_back().first = owner;
       for (auto& rid : rids) {
@@ -592,15 +650,18 @@ void IdentityIndex::Remember(const std::string& record_id) const {
   recent_.insert(Fnv1a(record_id));
 }
 
+Command IdentityIndex::CustomerOfRecord(const std::string& record_id) const {
+  Command cmd = kKnownScript.Call(1);
+  cmd.insert(cmd.end(), {K("rec:" + record_id + ":c"), prefix_});
+  return cmd;
+}
+
 IdentityIndex::Ask IdentityIndex::AskCommands(const crm::v1::Event& event, const std::string& record_id,
                                               std::vector<Command>* out) const {
   Ask ask;
   ask.record_id = record_id;
   ask.at = out->size();
-  Command known = kKnownScript.Call(1);
-  known.push_back(K("rec:" + record_id + ":c"));
-  known.push_back(prefix_);
-  out->push_back(std::move(known));
+  out->push_back(CustomerOfRecord(record_id));
   if (!Recent(record_id)) {
     ask.view = ViewOf(event.identity(), event.show_id(), event.edition_id(), opt_.region);
     ProbeReads(*ask.view, out);
@@ -820,6 +881,7 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     cmd.push_back(views[j].prepared.name.empty() ? std::string() : Hex(views[j].prepared.name.letters));
     cmd.push_back(flags);
     cmd.push_back(NameText(views[j].prepared));
+    cmd.push_back(auto_match[j] ? candidate[j].evidence.matched_record_id() : "");
     claims.push_back(std::move(cmd));
     claimed.push_back(j);
   }
@@ -892,6 +954,7 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     ra->set_edition_id(event.edition_id());
     auto cmds = AssignCommands(*ra, views[j], /*replayed=*/false);
     Views().Put(views[j].record_id, std::make_shared<const RecordView>(views[j]));
+    opt_.samples->Add(cid, views[j].record_id, opt_.records_per_candidate);
     Remember(views[j].record_id);
     for (auto& cmd : cmds) assign.push_back(std::move(cmd));
     changes->push_back(std::move(ch));
@@ -915,13 +978,18 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
       res.customer_id = m->survivor_id();
     }
     const Candidate& cand = candidate[j];
-    if (!auto_match[j] && !cand.customer_id.empty() && cand.probability >= opt_.lower &&
-        cand.customer_id != res.customer_id) {
+    if (!auto_match[j] && !cand.customer_id.empty() && cand.probability >= opt_.lower) {
+      // The candidate's customer now (its sample may have been cached before a merge).
+      auto owner = Run(CustomerOfRecord(cand.evidence.matched_record_id()));
+      if (!owner.ok()) return owner.status();
+      auto sv = owner->is_nil() ? Survivor(cand.customer_id) : absl::StatusOr<std::string>(owner->str);
+      if (!sv.ok()) return sv.status();
+      if (*sv == res.customer_id) continue;
       IdentityEvent rq;
       rq.set_at_ms(NowMs());
       auto* item = rq.mutable_review_queued();
       item->set_customer_id(res.customer_id);
-      item->set_candidate_id(cand.customer_id);
+      item->set_candidate_id(*sv);
       *item->mutable_evidence() = cand.evidence;
       if (auto st = Apply(rq); !st.ok()) return st;
       changes->push_back(std::move(rq));

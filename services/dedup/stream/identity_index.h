@@ -31,12 +31,14 @@
 //   never:<a>|<b>            never merge this pair
 //   review (zset), reviewitem:<a>|<b>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -46,6 +48,30 @@
 #include "services/dedup/engine/model.h"
 
 namespace crm::dedup {
+
+// Customers' sampled record ids, kept between batches so that a new
+// record's candidates can be scored without reading them again (their
+// records' views are cached too). Shared by the indexes of one process on
+// one Redis (IndexOptions::samples). It may be stale (a merge or unmerge
+// elsewhere): it only chooses which records are compared, while the
+// customer a match joins is read from the matched record, atomically, when
+// the record is assigned. Bounded.
+class SampleCache {
+ public:
+  // The cached sample of a customer, empty if none.
+  std::vector<std::string> Find(const std::string& customer_id) const;
+  void Put(const std::string& customer_id, std::vector<std::string> record_ids);
+  // A record joined the customer: it replaces the oldest in the sample.
+  void Add(const std::string& customer_id, const std::string& record_id, size_t keep);
+
+ private:
+  static constexpr size_t kShards = 16, kPerShard = 65'536;
+  struct Shard {
+    mutable std::mutex mu;
+    std::unordered_map<std::string, std::vector<std::string>> map;
+  };
+  std::array<Shard, kShards> shards_;
+};
 
 struct IndexOptions {
   std::string prefix = "crm:id:";
@@ -57,6 +83,8 @@ struct IndexOptions {
   std::string region = "CN";
   // Source systems from most to least trusted, for golden-record survivorship.
   std::vector<std::string> trusted_sources = {"sales-erp", "ticketing-web", "data-import"};
+  // Candidates' samples; null: the index keeps its own.
+  std::shared_ptr<SampleCache> samples;
 };
 
 // A record's identity as the engine sees it, with its keys.
@@ -179,6 +207,8 @@ class IdentityIndex {
                                              bool replayed) const;
   absl::Status Lock();
   void Unlock();
+  // The command returning a record's customer (survivor), nil if none.
+  redis::Command CustomerOfRecord(const std::string& record_id) const;
   // Record ids this index resolved or found lately (hashed; bounded, cleared when full).
   bool Recent(const std::string& record_id) const;
   void Remember(const std::string& record_id) const;
