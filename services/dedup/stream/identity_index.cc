@@ -40,6 +40,9 @@ int64_t NowMs() {
       .count();
 }
 
+constexpr int64_t kIdBlock = 32;                       // customer ids reserved at a time
+constexpr auto kIdsKeptFor = std::chrono::seconds(1);  // then dropped: ids stay roughly in creation order
+
 std::string PairKey(std::string a, std::string b) {
   if (b < a) std::swap(a, b);
   return StrCat(a, "|", b);
@@ -54,7 +57,8 @@ std::string NameText(const Prepared& p) { return p.name.empty() ? std::string() 
 // ARGV[5]: the record's name text (stored with the signature as "<sig>\t<name>"),
 // ARGV[6]: the record the preferred customer was matched by ("" none): its
 // customer now is preferred (the candidate may have been merged or unmerged
-// since it was read).
+// since it was read), ARGV[7]: the id to take for a new customer, reserved
+// from the counter beforehand ("": draw one now).
 // Such a key may have been claimed since by another replica for a person of
 // another name (colleagues on one switchboard, seen at the same moment): if
 // its claimant's signature differs, the key is not used here but returned
@@ -94,6 +98,8 @@ if #found > 0 then
 elseif ARGV[1] ~= '' then
   local owner = ARGV[6] ~= '' and redis.call('GET', prefix .. 'rec:' .. ARGV[6] .. ':c') or false
   cid = follow(owner or ARGV[1])
+elseif ARGV[7] ~= '' then
+  cid, created = ARGV[7], 1
 else
   cid = string.format('C%010d', redis.call('INCR', prefix .. 'seq'))
   created = 1
@@ -862,14 +868,29 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     if (!done[j] && deciding[j].empty()) candidate[j] = BestOf(views[j], probes[j]);
   }
 
-  // Stage 4, one round trip: claim keys atomically, in order (a new id for
-  // records with no key and no match).
-  std::vector<Command> claims;
+  // Stage 4, one round trip: claim keys atomically, in order. A record
+  // with no key held and no sure candidate is, but for a race, a new
+  // customer: it takes an id reserved beforehand and is stored with it in the
+  // same round trip. (Had another replica claimed one of its keys meanwhile,
+  // the claim says so and the two customers are merged below.)
   std::vector<size_t> claimed;
-  std::vector<bool> auto_match(n, false);
+  std::vector<bool> auto_match(n, false), fresh(n, false);
+  size_t fresh_count = 0;
   for (size_t j = 0; j < n; ++j) {
     if (done[j]) continue;
     auto_match[j] = !candidate[j].customer_id.empty() && candidate[j].probability >= opt_.upper;
+    fresh[j] = deciding[j].empty() && !auto_match[j];
+    fresh_count += fresh[j];
+  }
+  std::vector<Command> claims;
+  auto ids = TakeIds(fresh_count, &claims);
+  if (!ids.ok()) return ids.status();
+  const size_t refills = claims.size();
+  std::vector<std::string> proposed(n);
+  std::vector<size_t> claim_at;
+  for (size_t j = 0, next_id = 0; j < n; ++j) {
+    if (done[j]) continue;
+    if (fresh[j]) proposed[j] = (*ids)[next_id++];
     Command cmd = kClaimScript.Call(keys[j].size());
     std::string flags;
     for (size_t k = 0; k < keys[j].size(); ++k) {
@@ -882,22 +903,38 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     cmd.push_back(flags);
     cmd.push_back(NameText(views[j].prepared));
     cmd.push_back(auto_match[j] ? candidate[j].evidence.matched_record_id() : "");
+    cmd.push_back(proposed[j]);
+    claim_at.push_back(claims.size());
     claims.push_back(std::move(cmd));
     claimed.push_back(j);
+    if (fresh[j]) {
+      crm::v1::MatchEvidence created;
+      created.set_rule("new");
+      created.set_probability(0.0);
+      for (auto& c : AssignCommands(RecordOf(*events[uniq[j]], views[j].record_id, proposed[j], created), views[j],
+                                    /*replayed=*/false)) {
+        claims.push_back(std::move(c));
+      }
+    }
   }
   auto rc = Pipe(claims);
   if (!rc.ok()) return rc.status();
+  if (refills) KeepIds((*rc)[0], kIdBlock);
 
-  // Stage 5, one round trip: every new record joins its customer.
+  // Stage 5, one round trip (none when every record was new): the other
+  // records join their customers.
   std::vector<Command> assign;
   std::vector<std::vector<std::string>> others(n);
   for (size_t c = 0; c < claimed.size(); ++c) {
     size_t j = claimed[c];
-    const Reply& reply = (*rc)[c];
+    const Reply& reply = (*rc)[claim_at[c]];
     if (reply.elements.size() < 4) return absl::InternalError("claim script: short reply");
-    const std::string cid = reply.elements[0].str;
+    std::string cid = reply.elements[0].str;
     const bool created = reply.elements[1].integer == 1;
     for (const auto& e : reply.elements[2].elements) others[j].push_back(e.str);
+    // Stored with the reserved id already; a key's holder (claimed since the
+    // probe) is among `others`: merged below.
+    if (fresh[j]) cid = proposed[j];
     // Keys another replica claimed meanwhile for a differently written name:
     // the same person joins (merge below), another person makes the key shared.
     const auto& unverified = reply.elements[3].elements;
@@ -926,7 +963,10 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     Resolution& res = out[uniq[j]];
     res.customer_id = cid;
     res.record_id = views[j].record_id;
-    if (auto_match[j] && deciding[j].empty()) {
+    if (fresh[j]) {
+      res.match.set_rule("new");
+      res.match.set_probability(0.0);
+    } else if (auto_match[j] && deciding[j].empty()) {
       res.match = candidate[j].evidence;
     } else {
       res.match.set_rule(created ? "new" : "key");
@@ -939,27 +979,20 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
         res.match.set_key(k.substr(2));
       }
     }
-    const auto& event = *events[uniq[j]];
     IdentityEvent ch;
     ch.set_at_ms(NowMs());
-    auto* ra = ch.mutable_record_assigned();
-    ra->set_record_id(views[j].record_id);
-    ra->set_customer_id(cid);
-    *ra->mutable_identity() = event.identity();
-    ra->set_source_system(event.source().system());
-    ra->set_event_id(event.event_id());
-    ra->set_occurred_ms(TimestampMillis(event.occurred_at()));
-    *ra->mutable_match() = res.match;
-    ra->set_show_id(event.show_id());
-    ra->set_edition_id(event.edition_id());
-    auto cmds = AssignCommands(*ra, views[j], /*replayed=*/false);
+    *ch.mutable_record_assigned() = RecordOf(*events[uniq[j]], views[j].record_id, cid, res.match);
+    if (!fresh[j]) {
+      for (auto& cmd : AssignCommands(ch.record_assigned(), views[j], /*replayed=*/false)) assign.push_back(std::move(cmd));
+    }
     Views().Put(views[j].record_id, std::make_shared<const RecordView>(views[j]));
     opt_.samples->Add(cid, views[j].record_id, opt_.records_per_candidate);
     Remember(views[j].record_id);
-    for (auto& cmd : cmds) assign.push_back(std::move(cmd));
     changes->push_back(std::move(ch));
   }
-  if (auto r = Pipe(assign); !r.ok()) return r.status();
+  if (!assign.empty()) {
+    if (auto r = Pipe(assign); !r.ok()) return r.status();
+  }
 
   // Rare follow-ups, one at a time: keys held by other customers (the same
   // person, unless never-merge) and doubtful candidates for review.
@@ -1147,6 +1180,52 @@ absl::Status IdentityIndex::NeverMerge(const std::string& a, const std::string& 
   if (auto st = Apply(ch); !st.ok()) return st;
   changes->push_back(std::move(ch));
   return absl::OkStatus();
+}
+
+crm::v1::RecordAssigned IdentityIndex::RecordOf(const crm::v1::Event& event, const std::string& record_id,
+                                                const std::string& customer_id,
+                                                const crm::v1::MatchEvidence& match) const {
+  crm::v1::RecordAssigned ra;
+  ra.set_record_id(record_id);
+  ra.set_customer_id(customer_id);
+  *ra.mutable_identity() = event.identity();
+  ra.set_source_system(event.source().system());
+  ra.set_event_id(event.event_id());
+  ra.set_occurred_ms(TimestampMillis(event.occurred_at()));
+  *ra.mutable_match() = match;
+  ra.set_show_id(event.show_id());
+  ra.set_edition_id(event.edition_id());
+  return ra;
+}
+
+absl::StatusOr<std::vector<std::string>> IdentityIndex::TakeIds(size_t count, std::vector<Command>* refill) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - reserved_at_ > kIdsKeptFor) reserved_.clear();
+  if (reserved_.size() < count) {
+    auto r = Run({"INCRBY", K("seq"), std::to_string(std::max<int64_t>(kIdBlock, static_cast<int64_t>(count)))});
+    if (!r.ok()) return r.status();
+    KeepIds(*r, std::max<int64_t>(kIdBlock, static_cast<int64_t>(count)));
+  }
+  std::vector<std::string> out;
+  char buf[24];
+  for (size_t i = 0; i < count; ++i) {
+    std::snprintf(buf, sizeof buf, "C%010lld", static_cast<long long>(reserved_.front()));
+    reserved_.pop_front();
+    out.push_back(buf);
+  }
+  // Running low: the next block rides along with this batch's claims.
+  if (count > 0 && reserved_.size() < static_cast<size_t>(kIdBlock / 2)) {
+    refill->push_back({"INCRBY", K("seq"), std::to_string(kIdBlock)});
+  }
+  return out;
+}
+
+void IdentityIndex::KeepIds(const Reply& reply, int64_t block) {
+  if (reply.type != Reply::Type::kInteger) return;  // an error: a later batch reserves again
+  const auto now = std::chrono::steady_clock::now();
+  if (now - reserved_at_ > kIdsKeptFor) reserved_.clear();
+  for (long long id = reply.integer - block + 1; id <= reply.integer; ++id) reserved_.push_back(id);  // INCRBY: the block's last
+  reserved_at_ = now;
 }
 
 std::vector<Command> IdentityIndex::AssignCommands(const crm::v1::RecordAssigned& ra, const RecordView& view,

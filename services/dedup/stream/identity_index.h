@@ -14,7 +14,7 @@
 // same moment gets one customer id, whichever replica runs first.
 //
 // Redis keys (prefix from IndexOptions):
-//   seq                      customer id counter (C0000000001, ...)
+//   seq                      customer id counter (C0000000001, ...; workers reserve blocks of ids)
 //   key:<k>                  deterministic key -> customer ("e:mail", "p:+86...", "i:show/ed/badge", "i:sys:id")
 //   shared:<k>               key seen with clearly different names: not a key any more
 //   alias:<cid>              merged customer -> survivor
@@ -32,7 +32,9 @@
 //   review (zset), reviewitem:<a>|<b>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -201,6 +203,16 @@ class IdentityIndex {
   absl::Status FillViews(const std::vector<Probe*>& probes);
   // The best-scoring candidate of a probed record.
   Candidate BestOf(const RecordView& view, const Probe& probe) const;
+  // The RecordAssigned of an event's record joining a customer.
+  crm::v1::RecordAssigned RecordOf(const crm::v1::Event& event, const std::string& record_id,
+                                   const std::string& customer_id, const crm::v1::MatchEvidence& match) const;
+  // `count` new customer ids from a block reserved from the counter (a round
+  // trip only when the reserve is short; a refill command is appended to
+  // `refill` when it runs low: pass its reply to KeepIds). Reserved ids are
+  // dropped after a second, so ids stay roughly in order of creation (a
+  // merge keeps the smaller, older one).
+  absl::StatusOr<std::vector<std::string>> TakeIds(size_t count, std::vector<redis::Command>* refill);
+  void KeepIds(const redis::Reply& incrby_reply, int64_t block);
   // Redis commands that store a record with its customer (keys, blocking sets, golden record).
   // `replayed`: applied from crm.identity.v1 (rebuild), not decided here.
   std::vector<redis::Command> AssignCommands(const crm::v1::RecordAssigned& record, const RecordView& view,
@@ -217,6 +229,8 @@ class IdentityIndex {
   const Model& model_;
   IndexOptions opt_;
   std::string prefix_;
+  std::deque<long long> reserved_;  // customer ids reserved (TakeIds; one worker's index)
+  std::chrono::steady_clock::time_point reserved_at_;
   mutable std::mutex recent_mu_;
   mutable std::unordered_set<uint64_t> recent_;
 };

@@ -163,5 +163,37 @@ TEST_F(ResolveSliceTest, SureMatchJoinsTheMatchedRecordsCustomerEvenWithAStaleSa
   EXPECT_EQ(out[0].first, b);
 }
 
+// A record whose probe found none of its keys held is stored with a new id
+// reserved beforehand, in the round trip that claims its keys. If another
+// replica claimed one of them in between, both customers become one.
+TEST_F(ResolveSliceTest, NewPersonLosingTheRaceForItsKeyEndsAsOneCustomer) {
+  IdentityIndex other(*client_, model_, IndexOptions{});
+  crm::v1::Event mine = Registration(1, "张伟", "zhang.wei@huadong.com");
+  crm::v1::Event theirs = Registration(2, "张伟", "Zhang.Wei@HUADONG.com");  // another rendering, same email
+  // This replica probes its record: the email is not held yet.
+  std::vector<redis::Command> cmds;
+  IdentityIndex::Ask ask = index_->AskCommands(mine, RecordIdOf(mine.identity(), "expo", "2026"), &cmds);
+  auto replies = client_->Pipeline(cmds);
+  ASSERT_TRUE(replies.ok());
+  auto known = index_->ParseKnown(ask, *replies);
+  ASSERT_TRUE(known.ok());
+  ASSERT_EQ(*known, "");
+  // Meanwhile the other replica resolves its record and claims the email.
+  std::vector<crm::v1::IdentityEvent> changes;
+  auto first = other.ResolveMany({&theirs}, {}, &changes);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ((*first)[0].match.rule(), "new");
+  // This replica goes on from its probe.
+  auto second = index_->ResolveMany({&mine}, {&ask}, &changes);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ((*second)[0].customer_id, (*first)[0].customer_id) << "one person, one customer";
+  int merges = 0;
+  for (const auto& c : changes) merges += c.has_merged();
+  EXPECT_EQ(merges, 1) << "the id taken for the record joins the key's holder";
+  auto survivor = index_->Survivor((*first)[0].customer_id);
+  ASSERT_TRUE(survivor.ok());
+  EXPECT_EQ(*survivor, (*second)[0].customer_id);
+}
+
 }  // namespace
 }  // namespace crm::dedup
