@@ -912,7 +912,7 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
       created.set_rule("new");
       created.set_probability(0.0);
       for (auto& c : AssignCommands(RecordOf(*events[uniq[j]], views[j].record_id, proposed[j], created), views[j],
-                                    /*replayed=*/false)) {
+                                    AssignAs::kNewCustomer)) {
         claims.push_back(std::move(c));
       }
     }
@@ -983,7 +983,7 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     ch.set_at_ms(NowMs());
     *ch.mutable_record_assigned() = RecordOf(*events[uniq[j]], views[j].record_id, cid, res.match);
     if (!fresh[j]) {
-      for (auto& cmd : AssignCommands(ch.record_assigned(), views[j], /*replayed=*/false)) assign.push_back(std::move(cmd));
+      for (auto& cmd : AssignCommands(ch.record_assigned(), views[j], AssignAs::kExisting)) assign.push_back(std::move(cmd));
     }
     Views().Put(views[j].record_id, std::make_shared<const RecordView>(views[j]));
     opt_.samples->Add(cid, views[j].record_id, opt_.records_per_candidate);
@@ -1229,18 +1229,22 @@ void IdentityIndex::KeepIds(const Reply& reply, int64_t block) {
 }
 
 std::vector<Command> IdentityIndex::AssignCommands(const crm::v1::RecordAssigned& ra, const RecordView& view,
-                                                   bool replayed) const {
+                                                   AssignAs as) const {
   const std::string& cid = ra.customer_id();
-  // The record joins the customer's survivor: a concurrent merge may have
-  // made `cid` an alias since it was claimed.
-  std::vector<Command> cmds = {
-      {"SET", K("rec:" + ra.record_id()), ra.SerializeAsString()},
-      kJoinScript.Call(0),
-  };
-  cmds.back().insert(cmds.back().end(), {prefix_, cid, ra.record_id()});
+  std::vector<Command> cmds = {{"SET", K("rec:" + ra.record_id()), ra.SerializeAsString()}};
+  if (as == AssignAs::kNewCustomer) {
+    // An id just reserved: nothing can have merged it yet.
+    cmds.push_back({"SET", K("rec:" + ra.record_id() + ":c"), cid});
+    cmds.push_back({"SADD", K("cust:" + cid + ":recs"), ra.record_id()});
+  } else {
+    // The record joins the customer's survivor: a concurrent merge may have
+    // made `cid` an alias since it was claimed.
+    cmds.push_back(kJoinScript.Call(0));
+    cmds.back().insert(cmds.back().end(), {prefix_, cid, ra.record_id()});
+  }
   // During a rebuild the counter must pass every id seen (live, the claim
   // script drew the id from it).
-  if (replayed && cid.size() == 11 && cid[0] == 'C') {
+  if (as == AssignAs::kReplayed && cid.size() == 11 && cid[0] == 'C') {
     cmds.push_back(RaiseCommand(K("seq"), std::atoll(cid.c_str() + 1)));
   }
   if (!view.prepared.name.empty()) {
@@ -1255,7 +1259,14 @@ std::vector<Command> IdentityIndex::AssignCommands(const crm::v1::RecordAssigned
     cmds.push_back({"ZADD", K("blocks:" + Hex(h)), "GT", std::to_string(ra.occurred_ms()), cid});
   }
   auto golden = GoldenEntries(ra, opt_.trusted_sources);
-  if (!golden.empty()) cmds.push_back(GoldenCommand(K("cust:" + cid + ":golden"), golden));
+  if (golden.empty()) return cmds;
+  if (as == AssignAs::kNewCustomer) {  // the customer's first record: every field is its own
+    Command hset = {"HSET", K("cust:" + cid + ":golden")};
+    for (const auto& e : golden) hset.insert(hset.end(), {e.field, e.value.SerializeAsString(), e.field + ":rank", e.rank});
+    cmds.push_back(std::move(hset));
+  } else {
+    cmds.push_back(GoldenCommand(K("cust:" + cid + ":golden"), golden));
+  }
   return cmds;
 }
 
@@ -1265,7 +1276,7 @@ absl::Status IdentityIndex::Apply(const IdentityEvent& ch) {
     case IdentityEvent::kRecordAssigned: {
       const auto& ra = ch.record_assigned();
       RecordView view = ViewOf(ra.identity(), ra.show_id(), ra.edition_id(), opt_.region);
-      return Pipe(AssignCommands(ra, view, /*replayed=*/true)).status();
+      return Pipe(AssignCommands(ra, view, AssignAs::kReplayed)).status();
     }
     case IdentityEvent::kMerged: {
       const auto& m = ch.merged();

@@ -213,10 +213,13 @@ class IdentityIndex {
   // merge keeps the smaller, older one).
   absl::StatusOr<std::vector<std::string>> TakeIds(size_t count, std::vector<redis::Command>* refill);
   void KeepIds(const redis::Reply& incrby_reply, int64_t block);
-  // Redis commands that store a record with its customer (keys, blocking sets, golden record).
-  // `replayed`: applied from crm.identity.v1 (rebuild), not decided here.
+  // Redis commands that store a record with its customer (keys, blocking
+  // sets, golden record): a customer that exists (decided here), one created
+  // for this record with a reserved id, or a record applied from
+  // crm.identity.v1 (rebuild).
+  enum class AssignAs { kExisting, kNewCustomer, kReplayed };
   std::vector<redis::Command> AssignCommands(const crm::v1::RecordAssigned& record, const RecordView& view,
-                                             bool replayed) const;
+                                             AssignAs as) const;
   absl::Status Lock();
   void Unlock();
   // The command returning a record's customer (survivor), nil if none.
