@@ -24,10 +24,19 @@ function(crm_add_executable name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
 endfunction()
 
+# jemalloc as the program's malloc (CRM_JEMALLOC): the services allocate and
+# free many small strings per event (commands, replies, protobufs).
+function(crm_use_jemalloc target)
+  if(CRM_JEMALLOC)
+    target_link_libraries(${target} PRIVATE PkgConfig::JEMALLOC)
+  endif()
+endfunction()
+
 # crm_add_service(name SOURCES ... DEPS ...): a service binary named crm-<name>.
 function(crm_add_service name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   crm_add_executable(crm-${name} SOURCES ${ARG_SOURCES} DEPS ${ARG_DEPS})
+  crm_use_jemalloc(crm-${name})
   set_target_properties(crm-${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
 endfunction()
 
@@ -50,5 +59,6 @@ endfunction()
 function(crm_add_benchmark name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   crm_add_executable(${name} SOURCES ${ARG_SOURCES} DEPS ${ARG_DEPS} benchmark::benchmark)
+  crm_use_jemalloc(${name})
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
 endfunction()

@@ -15,7 +15,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 CRM_PACKAGES=(
   build-essential cmake pkg-config ccache git python3 bc
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  librdkafka-dev libhiredis-dev libyaml-cpp-dev libabsl-dev
+  librdkafka-dev libhiredis-dev libyaml-cpp-dev libabsl-dev libjemalloc-dev
   libicu-dev libphonenumber-dev libsimdjson-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools kcat

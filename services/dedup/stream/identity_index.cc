@@ -139,6 +139,33 @@ redis.call('SADD', prefix .. 'cust:' .. c .. ':recs', rid)
 return c
 )lua"};
 
+// A record stored with a reserved customer id moves to the customer its
+// claim found (another replica claimed the record's keys first), when the
+// reserved id holds nothing else. ARGV: key prefix, reserved id, customer,
+// record id, the record (serialized, naming the customer), its time, the
+// number of its keys, the key entries, then its blocking sets. Returns 1 when
+// moved, 0 when the reserved id holds other records by now (they merge).
+const redis::Script kRetractScript{R"lua(
+local prefix, p, c, rid = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local recs = prefix .. 'cust:' .. p .. ':recs'
+if redis.call('SCARD', recs) ~= 1 or redis.call('SISMEMBER', recs, rid) == 0 then return 0 end
+redis.call('DEL', recs)
+redis.call('SADD', prefix .. 'cust:' .. c .. ':recs', rid)
+redis.call('SET', prefix .. 'rec:' .. rid .. ':c', c)
+redis.call('SET', prefix .. 'rec:' .. rid, ARGV[5])
+local names = prefix .. 'cust:' .. c .. ':names'
+redis.call('SUNIONSTORE', names, names, prefix .. 'cust:' .. p .. ':names')
+redis.call('DEL', prefix .. 'cust:' .. p .. ':names', prefix .. 'cust:' .. p .. ':golden')
+local nk = tonumber(ARGV[7])
+for i = 8, 7 + nk do
+  if redis.call('GET', ARGV[i]) == p then redis.call('SET', ARGV[i], c) end
+end
+for i = 8 + nk, #ARGV do
+  if redis.call('ZREM', ARGV[i], p) == 1 then redis.call('ZADD', ARGV[i], 'GT', ARGV[6], c) end
+end
+return 1
+)lua"};
+
 // KEYS[1]: a counter; ARGV[1]: a number it must reach (ids seen in a rebuild).
 const redis::Script kRaiseScript{
     "if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) "
@@ -932,9 +959,18 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     std::string cid = reply.elements[0].str;
     const bool created = reply.elements[1].integer == 1;
     for (const auto& e : reply.elements[2].elements) others[j].push_back(e.str);
-    // Stored with the reserved id already; a key's holder (claimed since the
-    // probe) is among `others`: merged below.
-    if (fresh[j]) cid = proposed[j];
+    // Stored with the reserved id already, but another replica claimed one of
+    // its keys since the probe (the same person at the same moment): the
+    // record moves to that customer, so the race leaves no trace. Had
+    // anything else joined the reserved id meanwhile, the two merge below
+    // (the holder is among `others`).
+    bool stored_new = fresh[j];
+    if (fresh[j] && cid != proposed[j]) {
+      auto moved = Retract(*events[uniq[j]], views[j], proposed[j], cid, KeyMatch(deciding[j], keys[j]));
+      if (!moved.ok()) return moved.status();
+      stored_new = !*moved;
+      if (stored_new) cid = proposed[j];
+    }
     // Keys another replica claimed meanwhile for a differently written name:
     // the same person joins (merge below), another person makes the key shared.
     const auto& unverified = reply.elements[3].elements;
@@ -963,21 +999,13 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     Resolution& res = out[uniq[j]];
     res.customer_id = cid;
     res.record_id = views[j].record_id;
-    if (fresh[j]) {
+    if (stored_new || (created && !fresh[j])) {
       res.match.set_rule("new");
       res.match.set_probability(0.0);
     } else if (auto_match[j] && deciding[j].empty()) {
       res.match = candidate[j].evidence;
     } else {
-      res.match.set_rule(created ? "new" : "key");
-      res.match.set_probability(created ? 0.0 : 1.0);
-      // Which key decided: the first one already held, or (a record earlier
-      // in this batch or another replica claimed them first) the first key.
-      const std::string& k = deciding[j].empty() && !keys[j].empty() ? keys[j].front() : deciding[j];
-      if (!created && !k.empty()) {
-        res.match.set_rule(StrCat("key:", k[0] == 'e' ? "email" : k[0] == 'p' ? "phone" : "identifier"));
-        res.match.set_key(k.substr(2));
-      }
+      res.match = KeyMatch(deciding[j], keys[j]);
     }
     IdentityEvent ch;
     ch.set_at_ms(NowMs());
@@ -1180,6 +1208,37 @@ absl::Status IdentityIndex::NeverMerge(const std::string& a, const std::string& 
   if (auto st = Apply(ch); !st.ok()) return st;
   changes->push_back(std::move(ch));
   return absl::OkStatus();
+}
+
+crm::v1::MatchEvidence IdentityIndex::KeyMatch(const std::string& deciding, const std::vector<std::string>& keys) {
+  crm::v1::MatchEvidence m;
+  m.set_rule("key");
+  m.set_probability(1.0);
+  // Which key decided: the first one already held, or (a record earlier in
+  // this batch or another replica claimed them first) the first key.
+  const std::string& k = deciding.empty() && !keys.empty() ? keys.front() : deciding;
+  if (!k.empty()) {
+    m.set_rule(StrCat("key:", k[0] == 'e' ? "email" : k[0] == 'p' ? "phone" : "identifier"));
+    m.set_key(k.substr(2));
+  }
+  return m;
+}
+
+absl::StatusOr<bool> IdentityIndex::Retract(const crm::v1::Event& event, const RecordView& view,
+                                            const std::string& reserved, const std::string& customer,
+                                            const crm::v1::MatchEvidence& match) {
+  const crm::v1::RecordAssigned ra = RecordOf(event, view.record_id, customer, match);
+  Command cmd = kRetractScript.Call(0);
+  cmd.insert(cmd.end(), {prefix_, reserved, customer, view.record_id, ra.SerializeAsString(),
+                         std::to_string(ra.occurred_ms()), std::to_string(view.keys.size())});
+  for (const auto& k : view.keys) cmd.push_back(K("key:" + k));
+  for (uint64_t h : view.blocking) cmd.push_back(K("blocks:" + Hex(h)));
+  std::vector<Command> cmds = {std::move(cmd)};
+  auto golden = GoldenEntries(ra, opt_.trusted_sources);
+  if (!golden.empty()) cmds.push_back(GoldenCommand(K("cust:" + customer + ":golden"), golden));
+  auto r = Pipe(cmds);
+  if (!r.ok()) return r.status();
+  return (*r)[0].integer == 1;
 }
 
 crm::v1::RecordAssigned IdentityIndex::RecordOf(const crm::v1::Event& event, const std::string& record_id,

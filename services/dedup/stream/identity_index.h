@@ -203,6 +203,13 @@ class IdentityIndex {
   absl::Status FillViews(const std::vector<Probe*>& probes);
   // The best-scoring candidate of a probed record.
   Candidate BestOf(const RecordView& view, const Probe& probe) const;
+  // The match evidence of a record joining the holder of one of its keys.
+  static crm::v1::MatchEvidence KeyMatch(const std::string& deciding, const std::vector<std::string>& keys);
+  // A record stored with a `reserved` id whose claim found its keys held by
+  // `customer` (another replica was first) moves to that customer with
+  // `match`, unless the reserved id holds other records by now. True when moved.
+  absl::StatusOr<bool> Retract(const crm::v1::Event& event, const RecordView& view, const std::string& reserved,
+                               const std::string& customer, const crm::v1::MatchEvidence& match);
   // The RecordAssigned of an event's record joining a customer.
   crm::v1::RecordAssigned RecordOf(const crm::v1::Event& event, const std::string& record_id,
                                    const std::string& customer_id, const crm::v1::MatchEvidence& match) const;
