@@ -899,7 +899,7 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
   // with no key held and no sure candidate is, but for a race, a new
   // customer: it takes an id reserved beforehand and is stored with it in the
   // same round trip. (Had another replica claimed one of its keys meanwhile,
-  // the claim says so and the two customers are merged below.)
+  // the claim says so and the record moves to that customer below.)
   std::vector<size_t> claimed;
   std::vector<bool> auto_match(n, false), fresh(n, false);
   size_t fresh_count = 0;
