@@ -133,8 +133,11 @@ class IdentityIndex {
   // The customer of each event's identity; new records, merges, shared keys
   // and review items are appended to `changes` (already applied). `asks`
   // (empty, or one per event: its record's Ask, or null) carries probe reads
-  // already made. Resolves a batch in a fixed number of round trips (three
-  // to five, whatever its size): each stage is one pipeline for all records.
+  // already made. Resolves a batch in a fixed number of round trips, whatever
+  // its size (one when probes were made and candidates are cached and every
+  // record is a new customer; up to five otherwise): each stage is one
+  // pipeline for all records. Rare follow-ups (merges, review items, a lost
+  // race for a key) take their own.
   // Records of one batch claim keys in order, so two renderings of one new
   // person in the same batch still become one customer.
   absl::StatusOr<std::vector<Resolution>> ResolveMany(const std::vector<const crm::v1::Event*>& events,
@@ -194,9 +197,10 @@ class IdentityIndex {
   // Stage-1 reads of a new record, appended to `out`; returns how many.
   size_t ProbeReads(const RecordView& view, std::vector<redis::Command>* out) const;
   absl::StatusOr<Probe> ParseProbe(const redis::Reply* replies, size_t count, const RecordView& view) const;
-  // One round trip: the names of the customers holding `names_for`'s keys;
-  // the survivors of `candidates_for`'s chosen members with a sample of
-  // their records (then FillViews).
+  // One round trip (none if all is cached): the names of the customers
+  // holding `names_for`'s keys; the survivors of `candidates_for`'s chosen
+  // members with a sample of their records, from the SampleCache when it has
+  // them (then FillViews).
   absl::Status ReadDetails(const std::vector<Probe*>& names_for, const std::vector<Probe*>& candidates_for);
   // Reads the stored records the view cache lacked (one round trip, none
   // when every view was cached) and adds their views to the candidates.
