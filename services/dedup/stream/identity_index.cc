@@ -40,9 +40,6 @@ int64_t NowMs() {
       .count();
 }
 
-constexpr int64_t kIdBlock = 32;                       // customer ids reserved at a time
-constexpr auto kIdsKeptFor = std::chrono::seconds(1);  // then dropped: ids stay roughly in creation order
-
 std::string PairKey(std::string a, std::string b) {
   if (b < a) std::swap(a, b);
   return StrCat(a, "|", b);
@@ -57,8 +54,7 @@ std::string NameText(const Prepared& p) { return p.name.empty() ? std::string() 
 // ARGV[5]: the record's name text (stored with the signature as "<sig>\t<name>"),
 // ARGV[6]: the record the preferred customer was matched by ("" none): its
 // customer now is preferred (the candidate may have been merged or unmerged
-// since it was read), ARGV[7]: the id to take for a new customer, reserved
-// from the counter beforehand ("": draw one now).
+// since it was read).
 // Such a key may have been claimed since by another replica for a person of
 // another name (colleagues on one switchboard, seen at the same moment): if
 // its claimant's signature differs, the key is not used here but returned
@@ -98,8 +94,6 @@ if #found > 0 then
 elseif ARGV[1] ~= '' then
   local owner = ARGV[6] ~= '' and redis.call('GET', prefix .. 'rec:' .. ARGV[6] .. ':c') or false
   cid = follow(owner or ARGV[1])
-elseif ARGV[7] ~= '' then
-  cid, created = ARGV[7], 1
 else
   cid = string.format('C%010d', redis.call('INCR', prefix .. 'seq'))
   created = 1
@@ -137,33 +131,6 @@ end
 redis.call('SET', prefix .. 'rec:' .. rid .. ':c', c)
 redis.call('SADD', prefix .. 'cust:' .. c .. ':recs', rid)
 return c
-)lua"};
-
-// A record stored with a reserved customer id moves to the customer its
-// claim found (another replica claimed the record's keys first), when the
-// reserved id holds nothing else. ARGV: key prefix, reserved id, customer,
-// record id, the record (serialized, naming the customer), its time, the
-// number of its keys, the key entries, then its blocking sets. Returns 1 when
-// moved, 0 when the reserved id holds other records by now (they merge).
-const redis::Script kRetractScript{R"lua(
-local prefix, p, c, rid = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local recs = prefix .. 'cust:' .. p .. ':recs'
-if redis.call('SCARD', recs) ~= 1 or redis.call('SISMEMBER', recs, rid) == 0 then return 0 end
-redis.call('DEL', recs)
-redis.call('SADD', prefix .. 'cust:' .. c .. ':recs', rid)
-redis.call('SET', prefix .. 'rec:' .. rid .. ':c', c)
-redis.call('SET', prefix .. 'rec:' .. rid, ARGV[5])
-local names = prefix .. 'cust:' .. c .. ':names'
-redis.call('SUNIONSTORE', names, names, prefix .. 'cust:' .. p .. ':names')
-redis.call('DEL', prefix .. 'cust:' .. p .. ':names', prefix .. 'cust:' .. p .. ':golden')
-local nk = tonumber(ARGV[7])
-for i = 8, 7 + nk do
-  if redis.call('GET', ARGV[i]) == p then redis.call('SET', ARGV[i], c) end
-end
-for i = 8 + nk, #ARGV do
-  if redis.call('ZREM', ARGV[i], p) == 1 then redis.call('ZADD', ARGV[i], 'GT', ARGV[6], c) end
-end
-return 1
 )lua"};
 
 // KEYS[1]: a counter; ARGV[1]: a number it must reach (ids seen in a rebuild).
@@ -375,11 +342,16 @@ void SampleCache::Put(const std::string& customer_id, std::vector<std::string> r
   s.map[customer_id] = std::move(record_ids);
 }
 
-void SampleCache::Add(const std::string& customer_id, const std::string& record_id, size_t keep) {
+void SampleCache::Add(const std::string& customer_id, const std::string& record_id, size_t keep, bool created) {
   Shard& s = shards_[std::hash<std::string>{}(customer_id) % kShards];
   std::lock_guard l(s.mu);
-  if (s.map.size() >= kPerShard) s.map.clear();
-  auto& rids = s.map[customer_id];
+  auto it = s.map.find(customer_id);
+  if (it == s.map.end() && !created) return;  // a one-record sample of an older customer would miss its others
+  if (it == s.map.end()) {
+    if (s.map.size() >= kPerShard) s.map.clear();
+    it = s.map.emplace(customer_id, std::vector<std::string>()).first;
+  }
+  auto& rids = it->second;
   if (std::find(rids.begin(), rids.end(), record_id) != rids.end()) return;
   if (keep > 0 && rids.size() >= keep) rids.erase(rids.begin());
   rids.push_back(record_id);
@@ -895,29 +867,14 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     if (!done[j] && deciding[j].empty()) candidate[j] = BestOf(views[j], probes[j]);
   }
 
-  // Stage 4, one round trip: claim keys atomically, in order. A record
-  // with no key held and no sure candidate is, but for a race, a new
-  // customer: it takes an id reserved beforehand and is stored with it in the
-  // same round trip. (Had another replica claimed one of its keys meanwhile,
-  // the claim says so and the record moves to that customer below.)
+  // Stage 4, one round trip: claim keys atomically, in order (a new id for
+  // records with no key and no match).
+  std::vector<Command> claims;
   std::vector<size_t> claimed;
-  std::vector<bool> auto_match(n, false), fresh(n, false);
-  size_t fresh_count = 0;
+  std::vector<bool> auto_match(n, false);
   for (size_t j = 0; j < n; ++j) {
     if (done[j]) continue;
     auto_match[j] = !candidate[j].customer_id.empty() && candidate[j].probability >= opt_.upper;
-    fresh[j] = deciding[j].empty() && !auto_match[j];
-    fresh_count += fresh[j];
-  }
-  std::vector<Command> claims;
-  auto ids = TakeIds(fresh_count, &claims);
-  if (!ids.ok()) return ids.status();
-  const size_t refills = claims.size();
-  std::vector<std::string> proposed(n);
-  std::vector<size_t> claim_at;
-  for (size_t j = 0, next_id = 0; j < n; ++j) {
-    if (done[j]) continue;
-    if (fresh[j]) proposed[j] = (*ids)[next_id++];
     Command cmd = kClaimScript.Call(keys[j].size());
     std::string flags;
     for (size_t k = 0; k < keys[j].size(); ++k) {
@@ -930,47 +887,22 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     cmd.push_back(flags);
     cmd.push_back(NameText(views[j].prepared));
     cmd.push_back(auto_match[j] ? candidate[j].evidence.matched_record_id() : "");
-    cmd.push_back(proposed[j]);
-    claim_at.push_back(claims.size());
     claims.push_back(std::move(cmd));
     claimed.push_back(j);
-    if (fresh[j]) {
-      crm::v1::MatchEvidence created;
-      created.set_rule("new");
-      created.set_probability(0.0);
-      for (auto& c : AssignCommands(RecordOf(*events[uniq[j]], views[j].record_id, proposed[j], created), views[j],
-                                    AssignAs::kNewCustomer)) {
-        claims.push_back(std::move(c));
-      }
-    }
   }
   auto rc = Pipe(claims);
   if (!rc.ok()) return rc.status();
-  if (refills) KeepIds((*rc)[0], kIdBlock);
 
-  // Stage 5, one round trip (none when every record was new): the other
-  // records join their customers.
+  // Stage 5, one round trip: every new record joins its customer.
   std::vector<Command> assign;
   std::vector<std::vector<std::string>> others(n);
   for (size_t c = 0; c < claimed.size(); ++c) {
     size_t j = claimed[c];
-    const Reply& reply = (*rc)[claim_at[c]];
+    const Reply& reply = (*rc)[c];
     if (reply.elements.size() < 4) return absl::InternalError("claim script: short reply");
-    std::string cid = reply.elements[0].str;
+    const std::string cid = reply.elements[0].str;
     const bool created = reply.elements[1].integer == 1;
     for (const auto& e : reply.elements[2].elements) others[j].push_back(e.str);
-    // Stored with the reserved id already, but another replica claimed one of
-    // its keys since the probe (the same person at the same moment): the
-    // record moves to that customer, so the race leaves no trace. Had
-    // anything else joined the reserved id meanwhile, the two merge below
-    // (the holder is among `others`).
-    bool stored_new = fresh[j];
-    if (fresh[j] && cid != proposed[j]) {
-      auto moved = Retract(*events[uniq[j]], views[j], proposed[j], cid, KeyMatch(deciding[j], keys[j]));
-      if (!moved.ok()) return moved.status();
-      stored_new = !*moved;
-      if (stored_new) cid = proposed[j];
-    }
     // Keys another replica claimed meanwhile for a differently written name:
     // the same person joins (merge below), another person makes the key shared.
     const auto& unverified = reply.elements[3].elements;
@@ -999,28 +931,40 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     Resolution& res = out[uniq[j]];
     res.customer_id = cid;
     res.record_id = views[j].record_id;
-    if (stored_new || (created && !fresh[j])) {
-      res.match.set_rule("new");
-      res.match.set_probability(0.0);
-    } else if (auto_match[j] && deciding[j].empty()) {
+    if (auto_match[j] && deciding[j].empty()) {
       res.match = candidate[j].evidence;
     } else {
-      res.match = KeyMatch(deciding[j], keys[j]);
+      res.match.set_rule(created ? "new" : "key");
+      res.match.set_probability(created ? 0.0 : 1.0);
+      // Which key decided: the first one already held, or (a record earlier
+      // in this batch or another replica claimed them first) the first key.
+      const std::string& k = deciding[j].empty() && !keys[j].empty() ? keys[j].front() : deciding[j];
+      if (!created && !k.empty()) {
+        res.match.set_rule(StrCat("key:", k[0] == 'e' ? "email" : k[0] == 'p' ? "phone" : "identifier"));
+        res.match.set_key(k.substr(2));
+      }
     }
+    const auto& event = *events[uniq[j]];
     IdentityEvent ch;
     ch.set_at_ms(NowMs());
-    *ch.mutable_record_assigned() = RecordOf(*events[uniq[j]], views[j].record_id, cid, res.match);
-    if (!fresh[j]) {
-      for (auto& cmd : AssignCommands(ch.record_assigned(), views[j], AssignAs::kExisting)) assign.push_back(std::move(cmd));
-    }
+    auto* ra = ch.mutable_record_assigned();
+    ra->set_record_id(views[j].record_id);
+    ra->set_customer_id(cid);
+    *ra->mutable_identity() = event.identity();
+    ra->set_source_system(event.source().system());
+    ra->set_event_id(event.event_id());
+    ra->set_occurred_ms(TimestampMillis(event.occurred_at()));
+    *ra->mutable_match() = res.match;
+    ra->set_show_id(event.show_id());
+    ra->set_edition_id(event.edition_id());
+    auto cmds = AssignCommands(*ra, views[j], /*replayed=*/false);
     Views().Put(views[j].record_id, std::make_shared<const RecordView>(views[j]));
-    opt_.samples->Add(cid, views[j].record_id, opt_.records_per_candidate);
+    opt_.samples->Add(cid, views[j].record_id, opt_.records_per_candidate, created);
     Remember(views[j].record_id);
+    for (auto& cmd : cmds) assign.push_back(std::move(cmd));
     changes->push_back(std::move(ch));
   }
-  if (!assign.empty()) {
-    if (auto r = Pipe(assign); !r.ok()) return r.status();
-  }
+  if (auto r = Pipe(assign); !r.ok()) return r.status();
 
   // Rare follow-ups, one at a time: keys held by other customers (the same
   // person, unless never-merge) and doubtful candidates for review.
@@ -1210,100 +1154,19 @@ absl::Status IdentityIndex::NeverMerge(const std::string& a, const std::string& 
   return absl::OkStatus();
 }
 
-crm::v1::MatchEvidence IdentityIndex::KeyMatch(const std::string& deciding, const std::vector<std::string>& keys) {
-  crm::v1::MatchEvidence m;
-  m.set_rule("key");
-  m.set_probability(1.0);
-  // Which key decided: the first one already held, or (a record earlier in
-  // this batch or another replica claimed them first) the first key.
-  const std::string& k = deciding.empty() && !keys.empty() ? keys.front() : deciding;
-  if (!k.empty()) {
-    m.set_rule(StrCat("key:", k[0] == 'e' ? "email" : k[0] == 'p' ? "phone" : "identifier"));
-    m.set_key(k.substr(2));
-  }
-  return m;
-}
-
-absl::StatusOr<bool> IdentityIndex::Retract(const crm::v1::Event& event, const RecordView& view,
-                                            const std::string& reserved, const std::string& customer,
-                                            const crm::v1::MatchEvidence& match) {
-  const crm::v1::RecordAssigned ra = RecordOf(event, view.record_id, customer, match);
-  Command cmd = kRetractScript.Call(0);
-  cmd.insert(cmd.end(), {prefix_, reserved, customer, view.record_id, ra.SerializeAsString(),
-                         std::to_string(ra.occurred_ms()), std::to_string(view.keys.size())});
-  for (const auto& k : view.keys) cmd.push_back(K("key:" + k));
-  for (uint64_t h : view.blocking) cmd.push_back(K("blocks:" + Hex(h)));
-  std::vector<Command> cmds = {std::move(cmd)};
-  auto golden = GoldenEntries(ra, opt_.trusted_sources);
-  if (!golden.empty()) cmds.push_back(GoldenCommand(K("cust:" + customer + ":golden"), golden));
-  auto r = Pipe(cmds);
-  if (!r.ok()) return r.status();
-  return (*r)[0].integer == 1;
-}
-
-crm::v1::RecordAssigned IdentityIndex::RecordOf(const crm::v1::Event& event, const std::string& record_id,
-                                                const std::string& customer_id,
-                                                const crm::v1::MatchEvidence& match) const {
-  crm::v1::RecordAssigned ra;
-  ra.set_record_id(record_id);
-  ra.set_customer_id(customer_id);
-  *ra.mutable_identity() = event.identity();
-  ra.set_source_system(event.source().system());
-  ra.set_event_id(event.event_id());
-  ra.set_occurred_ms(TimestampMillis(event.occurred_at()));
-  *ra.mutable_match() = match;
-  ra.set_show_id(event.show_id());
-  ra.set_edition_id(event.edition_id());
-  return ra;
-}
-
-absl::StatusOr<std::vector<std::string>> IdentityIndex::TakeIds(size_t count, std::vector<Command>* refill) {
-  const auto now = std::chrono::steady_clock::now();
-  if (now - reserved_at_ > kIdsKeptFor) reserved_.clear();
-  if (reserved_.size() < count) {
-    auto r = Run({"INCRBY", K("seq"), std::to_string(std::max<int64_t>(kIdBlock, static_cast<int64_t>(count)))});
-    if (!r.ok()) return r.status();
-    KeepIds(*r, std::max<int64_t>(kIdBlock, static_cast<int64_t>(count)));
-  }
-  std::vector<std::string> out;
-  char buf[24];
-  for (size_t i = 0; i < count; ++i) {
-    std::snprintf(buf, sizeof buf, "C%010lld", static_cast<long long>(reserved_.front()));
-    reserved_.pop_front();
-    out.push_back(buf);
-  }
-  // Running low: the next block rides along with this batch's claims.
-  if (count > 0 && reserved_.size() < static_cast<size_t>(kIdBlock / 2)) {
-    refill->push_back({"INCRBY", K("seq"), std::to_string(kIdBlock)});
-  }
-  return out;
-}
-
-void IdentityIndex::KeepIds(const Reply& reply, int64_t block) {
-  if (reply.type != Reply::Type::kInteger) return;  // an error: a later batch reserves again
-  const auto now = std::chrono::steady_clock::now();
-  if (now - reserved_at_ > kIdsKeptFor) reserved_.clear();
-  for (long long id = reply.integer - block + 1; id <= reply.integer; ++id) reserved_.push_back(id);  // INCRBY: the block's last
-  reserved_at_ = now;
-}
-
 std::vector<Command> IdentityIndex::AssignCommands(const crm::v1::RecordAssigned& ra, const RecordView& view,
-                                                   AssignAs as) const {
+                                                   bool replayed) const {
   const std::string& cid = ra.customer_id();
-  std::vector<Command> cmds = {{"SET", K("rec:" + ra.record_id()), ra.SerializeAsString()}};
-  if (as == AssignAs::kNewCustomer) {
-    // An id just reserved: nothing can have merged it yet.
-    cmds.push_back({"SET", K("rec:" + ra.record_id() + ":c"), cid});
-    cmds.push_back({"SADD", K("cust:" + cid + ":recs"), ra.record_id()});
-  } else {
-    // The record joins the customer's survivor: a concurrent merge may have
-    // made `cid` an alias since it was claimed.
-    cmds.push_back(kJoinScript.Call(0));
-    cmds.back().insert(cmds.back().end(), {prefix_, cid, ra.record_id()});
-  }
+  // The record joins the customer's survivor: a concurrent merge may have
+  // made `cid` an alias since it was claimed.
+  std::vector<Command> cmds = {
+      {"SET", K("rec:" + ra.record_id()), ra.SerializeAsString()},
+      kJoinScript.Call(0),
+  };
+  cmds.back().insert(cmds.back().end(), {prefix_, cid, ra.record_id()});
   // During a rebuild the counter must pass every id seen (live, the claim
   // script drew the id from it).
-  if (as == AssignAs::kReplayed && cid.size() == 11 && cid[0] == 'C') {
+  if (replayed && cid.size() == 11 && cid[0] == 'C') {
     cmds.push_back(RaiseCommand(K("seq"), std::atoll(cid.c_str() + 1)));
   }
   if (!view.prepared.name.empty()) {
@@ -1318,14 +1181,7 @@ std::vector<Command> IdentityIndex::AssignCommands(const crm::v1::RecordAssigned
     cmds.push_back({"ZADD", K("blocks:" + Hex(h)), "GT", std::to_string(ra.occurred_ms()), cid});
   }
   auto golden = GoldenEntries(ra, opt_.trusted_sources);
-  if (golden.empty()) return cmds;
-  if (as == AssignAs::kNewCustomer) {  // the customer's first record: every field is its own
-    Command hset = {"HSET", K("cust:" + cid + ":golden")};
-    for (const auto& e : golden) hset.insert(hset.end(), {e.field, e.value.SerializeAsString(), e.field + ":rank", e.rank});
-    cmds.push_back(std::move(hset));
-  } else {
-    cmds.push_back(GoldenCommand(K("cust:" + cid + ":golden"), golden));
-  }
+  if (!golden.empty()) cmds.push_back(GoldenCommand(K("cust:" + cid + ":golden"), golden));
   return cmds;
 }
 
@@ -1335,7 +1191,7 @@ absl::Status IdentityIndex::Apply(const IdentityEvent& ch) {
     case IdentityEvent::kRecordAssigned: {
       const auto& ra = ch.record_assigned();
       RecordView view = ViewOf(ra.identity(), ra.show_id(), ra.edition_id(), opt_.region);
-      return Pipe(AssignCommands(ra, view, AssignAs::kReplayed)).status();
+      return Pipe(AssignCommands(ra, view, /*replayed=*/true)).status();
     }
     case IdentityEvent::kMerged: {
       const auto& m = ch.merged();

@@ -14,7 +14,7 @@
 // same moment gets one customer id, whichever replica runs first.
 //
 // Redis keys (prefix from IndexOptions):
-//   seq                      customer id counter (C0000000001, ...; workers reserve blocks of ids)
+//   seq                      customer id counter (C0000000001, ...)
 //   key:<k>                  deterministic key -> customer ("e:mail", "p:+86...", "i:show/ed/badge", "i:sys:id")
 //   shared:<k>               key seen with clearly different names: not a key any more
 //   alias:<cid>              merged customer -> survivor
@@ -32,9 +32,7 @@
 //   review (zset), reviewitem:<a>|<b>
 
 #include <array>
-#include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -63,8 +61,10 @@ class SampleCache {
   // The cached sample of a customer, empty if none.
   std::vector<std::string> Find(const std::string& customer_id) const;
   void Put(const std::string& customer_id, std::vector<std::string> record_ids);
-  // A record joined the customer: it replaces the oldest in the sample.
-  void Add(const std::string& customer_id, const std::string& record_id, size_t keep);
+  // A record joined the customer: it replaces the oldest in a cached sample
+  // (`keep` records at most); `created`: the customer is new, this record
+  // is its whole sample. An uncached older customer is left uncached.
+  void Add(const std::string& customer_id, const std::string& record_id, size_t keep, bool created);
 
  private:
   static constexpr size_t kShards = 16, kPerShard = 65'536;
@@ -134,10 +134,9 @@ class IdentityIndex {
   // and review items are appended to `changes` (already applied). `asks`
   // (empty, or one per event: its record's Ask, or null) carries probe reads
   // already made. Resolves a batch in a fixed number of round trips, whatever
-  // its size (one when probes were made and candidates are cached and every
-  // record is a new customer; up to five otherwise): each stage is one
-  // pipeline for all records. Rare follow-ups (merges, review items, a lost
-  // race for a key) take their own.
+  // its size (two when probes were made and candidates are cached, up to
+  // five otherwise): each stage is one pipeline for all records. Rare
+  // follow-ups (merges, review items) take their own.
   // Records of one batch claim keys in order, so two renderings of one new
   // person in the same batch still become one customer.
   absl::StatusOr<std::vector<Resolution>> ResolveMany(const std::vector<const crm::v1::Event*>& events,
@@ -207,30 +206,10 @@ class IdentityIndex {
   absl::Status FillViews(const std::vector<Probe*>& probes);
   // The best-scoring candidate of a probed record.
   Candidate BestOf(const RecordView& view, const Probe& probe) const;
-  // The match evidence of a record joining the holder of one of its keys.
-  static crm::v1::MatchEvidence KeyMatch(const std::string& deciding, const std::vector<std::string>& keys);
-  // A record stored with a `reserved` id whose claim found its keys held by
-  // `customer` (another replica was first) moves to that customer with
-  // `match`, unless the reserved id holds other records by now. True when moved.
-  absl::StatusOr<bool> Retract(const crm::v1::Event& event, const RecordView& view, const std::string& reserved,
-                               const std::string& customer, const crm::v1::MatchEvidence& match);
-  // The RecordAssigned of an event's record joining a customer.
-  crm::v1::RecordAssigned RecordOf(const crm::v1::Event& event, const std::string& record_id,
-                                   const std::string& customer_id, const crm::v1::MatchEvidence& match) const;
-  // `count` new customer ids from a block reserved from the counter (a round
-  // trip only when the reserve is short; a refill command is appended to
-  // `refill` when it runs low: pass its reply to KeepIds). Reserved ids are
-  // dropped after a second, so ids stay roughly in order of creation (a
-  // merge keeps the smaller, older one).
-  absl::StatusOr<std::vector<std::string>> TakeIds(size_t count, std::vector<redis::Command>* refill);
-  void KeepIds(const redis::Reply& incrby_reply, int64_t block);
-  // Redis commands that store a record with its customer (keys, blocking
-  // sets, golden record): a customer that exists (decided here), one created
-  // for this record with a reserved id, or a record applied from
-  // crm.identity.v1 (rebuild).
-  enum class AssignAs { kExisting, kNewCustomer, kReplayed };
+  // Redis commands that store a record with its customer (keys, blocking sets, golden record).
+  // `replayed`: applied from crm.identity.v1 (rebuild), not decided here.
   std::vector<redis::Command> AssignCommands(const crm::v1::RecordAssigned& record, const RecordView& view,
-                                             AssignAs as) const;
+                                             bool replayed) const;
   absl::Status Lock();
   void Unlock();
   // The command returning a record's customer (survivor), nil if none.
@@ -243,8 +222,6 @@ class IdentityIndex {
   const Model& model_;
   IndexOptions opt_;
   std::string prefix_;
-  std::deque<long long> reserved_;  // customer ids reserved (TakeIds; one worker's index)
-  std::chrono::steady_clock::time_point reserved_at_;
   mutable std::mutex recent_mu_;
   mutable std::unordered_set<uint64_t> recent_;
 };

@@ -163,10 +163,22 @@ TEST_F(ResolveSliceTest, SureMatchJoinsTheMatchedRecordsCustomerEvenWithAStaleSa
   EXPECT_EQ(out[0].first, b);
 }
 
-// A record whose probe found none of its keys held is stored with a new id
-// reserved beforehand, in the round trip that claims its keys. If another
-// replica claimed one of them in between, the record moves to that customer:
-// one customer, and no merge to show for the race.
+TEST(SampleCacheTest, KeepsWholeSamplesOnly) {
+  SampleCache cache;
+  cache.Add("C1", "r:new", 4, /*created=*/false);
+  EXPECT_TRUE(cache.Find("C1").empty()) << "one record of an older customer is not its sample";
+  cache.Add("C2", "r:a", 2, /*created=*/true);
+  EXPECT_EQ(cache.Find("C2"), std::vector<std::string>({"r:a"}));
+  cache.Put("C1", {"r:x", "r:y"});
+  cache.Add("C1", "r:z", 2, /*created=*/false);
+  EXPECT_EQ(cache.Find("C1"), std::vector<std::string>({"r:y", "r:z"})) << "the oldest makes room";
+  cache.Add("C1", "r:z", 2, /*created=*/false);
+  EXPECT_EQ(cache.Find("C1").size(), 2u);
+}
+
+// Two replicas, one new person: this replica's probe finds the email free,
+// the other replica claims it before this one does. The claim (atomic in
+// Redis) finds the key taken and joins its holder: one customer, no merge.
 TEST_F(ResolveSliceTest, NewPersonLosingTheRaceForItsKeyEndsAsOneCustomer) {
   IdentityIndex other(*client_, model_, IndexOptions{});
   crm::v1::Event mine = Registration(1, "张伟", "zhang.wei@huadong.com");
