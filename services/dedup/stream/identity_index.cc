@@ -172,31 +172,8 @@ crm::v1::MatchEvidence Evidence(const Layout& layout, const Model& model, const 
 
 // Prepared views of records by id. A record id is a hash of the identity it
 // names, so a view never goes stale; the cache saves re-reading and
-// re-normalizing candidate records on every new record. Sharded, bounded
-// (a full shard is cleared).
-class ViewCache {
- public:
-  std::shared_ptr<const RecordView> Find(const std::string& rid) {
-    Shard& s = shards_[std::hash<std::string>{}(rid) % kShards];
-    std::shared_lock l(s.mu);
-    auto it = s.map.find(rid);
-    return it == s.map.end() ? nullptr : it->second;
-  }
-  void Put(const std::string& rid, std::shared_ptr<const RecordView> v) {
-    Shard& s = shards_[std::hash<std::string>{}(rid) % kShards];
-    std::unique_lock l(s.mu);
-    if (s.map.size() >= kPerShard) s.map.clear();
-    s.map.emplace(rid, std::move(v));
-  }
-
- private:
-  static constexpr size_t kShards = 16, kPerShard = 32'768;
-  struct Shard {
-    std::shared_mutex mu;
-    std::unordered_map<std::string, std::shared_ptr<const RecordView>> map;
-  };
-  std::array<Shard, kShards> shards_;
-};
+// re-normalizing candidate records on every new record.
+using ViewCache = ShardedCache<std::shared_ptr<const RecordView>, 32'768>;
 
 ViewCache& Views() {
   static ViewCache cache;
@@ -328,33 +305,13 @@ std::string RecordIdOf(const crm::v1::Identity& id, const std::string& show_id, 
   return "r:" + Hex(Fnv1a(fp));
 }
 
-std::vector<std::string> SampleCache::Find(const std::string& customer_id) const {
-  const Shard& s = shards_[std::hash<std::string>{}(customer_id) % kShards];
-  std::lock_guard l(s.mu);
-  auto it = s.map.find(customer_id);
-  return it == s.map.end() ? std::vector<std::string>() : it->second;
-}
-
-void SampleCache::Put(const std::string& customer_id, std::vector<std::string> record_ids) {
-  Shard& s = shards_[std::hash<std::string>{}(customer_id) % kShards];
-  std::lock_guard l(s.mu);
-  if (s.map.size() >= kPerShard) s.map.clear();
-  s.map[customer_id] = std::move(record_ids);
-}
-
 void SampleCache::Add(const std::string& customer_id, const std::string& record_id, size_t keep, bool created) {
-  Shard& s = shards_[std::hash<std::string>{}(customer_id) % kShards];
-  std::lock_guard l(s.mu);
-  auto it = s.map.find(customer_id);
-  if (it == s.map.end() && !created) return;  // a one-record sample of an older customer would miss its others
-  if (it == s.map.end()) {
-    if (s.map.size() >= kPerShard) s.map.clear();
-    it = s.map.emplace(customer_id, std::vector<std::string>()).first;
-  }
-  auto& rids = it->second;
+  std::vector<std::string> rids = Find(customer_id);
+  if (rids.empty() && !created) return;  // a one-record sample of an older customer would miss its others
   if (std::find(rids.begin(), rids.end(), record_id) != rids.end()) return;
   if (keep > 0 && rids.size() >= keep) rids.erase(rids.begin());
   rids.push_back(record_id);
+  Put(customer_id, std::move(rids));
 }
 
 IdentityIndex::IdentityIndex(redis::KeyValueStore& kv, const Model& model, IndexOptions options)

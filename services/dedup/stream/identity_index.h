@@ -37,6 +37,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -49,6 +50,36 @@
 
 namespace crm::dedup {
 
+// A string-keyed map for process-wide caches read by several workers: split
+// into shards, each under its own lock, and bounded (a full shard is
+// cleared). Find returns a copy, V{} when absent.
+template <typename V, size_t kPerShard>
+class ShardedCache {
+ public:
+  V Find(const std::string& key) const {
+    const Shard& s = ShardOf(key);
+    std::shared_lock l(s.mu);
+    auto it = s.map.find(key);
+    return it == s.map.end() ? V{} : it->second;
+  }
+  void Put(const std::string& key, V value) {
+    Shard& s = ShardOf(key);
+    std::unique_lock l(s.mu);
+    if (s.map.size() >= kPerShard) s.map.clear();
+    s.map[key] = std::move(value);
+  }
+
+ private:
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    mutable std::shared_mutex mu;
+    std::unordered_map<std::string, V> map;
+  };
+  Shard& ShardOf(const std::string& key) { return shards_[std::hash<std::string>{}(key) % kShards]; }
+  const Shard& ShardOf(const std::string& key) const { return shards_[std::hash<std::string>{}(key) % kShards]; }
+  std::array<Shard, kShards> shards_;
+};
+
 // Customers' sampled record ids, kept between batches so that a new
 // record's candidates can be scored without reading them again (their
 // records' views are cached too). Shared by the indexes of one process on
@@ -56,23 +87,14 @@ namespace crm::dedup {
 // elsewhere): it only chooses which records are compared, while the
 // customer a match joins is read from the matched record, atomically, when
 // the record is assigned. Bounded.
-class SampleCache {
+class SampleCache : public ShardedCache<std::vector<std::string>, 65'536> {
  public:
-  // The cached sample of a customer, empty if none.
-  std::vector<std::string> Find(const std::string& customer_id) const;
-  void Put(const std::string& customer_id, std::vector<std::string> record_ids);
   // A record joined the customer: it replaces the oldest in a cached sample
   // (`keep` records at most); `created`: the customer is new, this record
   // is its whole sample. An uncached older customer is left uncached.
+  // (Two workers adding to one sample at once may lose one addition: it is
+  // a sample.)
   void Add(const std::string& customer_id, const std::string& record_id, size_t keep, bool created);
-
- private:
-  static constexpr size_t kShards = 16, kPerShard = 65'536;
-  struct Shard {
-    mutable std::mutex mu;
-    std::unordered_map<std::string, std::vector<std::string>> map;
-  };
-  std::array<Shard, kShards> shards_;
 };
 
 struct IndexOptions {
