@@ -2,12 +2,14 @@
 
 #include <signal.h>
 
+#include <vector>
+
 #include "common/util/strings.h"
 #include "common/redis/redis_client.h"
 
 namespace crm::testing {
 
-RedisServer::RedisServer() : dir_(MakeTempDir("crm-redis")) {}
+RedisServer::RedisServer(std::string cpu_list) : dir_(MakeTempDir("crm-redis")), cpu_list_(std::move(cpu_list)) {}
 
 RedisServer::~RedisServer() {
   Stop();
@@ -20,9 +22,11 @@ absl::Status RedisServer::Start() {
   for (int attempt = 0; attempt < 5; ++attempt) {
     if (port_ == 0 || attempt > 0) port_ = FreePort();
     proc_ = std::make_unique<Subprocess>();
-    auto st = proc_->Start({"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir", dir_,
-                            "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning",
-                            "--logfile", dir_ + "/redis.log"});
+    std::vector<std::string> argv = {"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
+                                     "--dir", dir_, "--save", "", "--appendonly", "no", "--daemonize", "no",
+                                     "--loglevel", "warning", "--logfile", dir_ + "/redis.log"};
+    if (!cpu_list_.empty()) argv.insert(argv.end(), {"--server_cpulist", cpu_list_});
+    auto st = proc_->Start(argv);
     if (!st.ok()) return st;
     redis::RedisClient client({url(), std::chrono::milliseconds(200), std::chrono::milliseconds(200)});
     bool up = WaitFor([&] {

@@ -14,7 +14,9 @@ namespace crm::testing {
 
 class RedisServer {
  public:
-  RedisServer();
+  // `cpu_list`: the cores redis-server's main thread may run on (its
+  // server_cpulist, e.g. "1"); empty: any.
+  explicit RedisServer(std::string cpu_list = "");
   ~RedisServer();
 
   absl::Status Start();
@@ -29,6 +31,7 @@ class RedisServer {
 
  private:
   std::string dir_;
+  std::string cpu_list_;
   int port_ = 0;
   std::unique_ptr<Subprocess> proc_;
 };

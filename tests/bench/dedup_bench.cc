@@ -16,8 +16,14 @@
 // slices (when, how many events, round trips and time waiting on Redis);
 // CRM_BENCH_SLOWLOG=1 sums redis-server's time per command and script.
 // redis-server's own stalls (its latency monitor, >= 1 ms) are always printed.
+//
+// Cores: with two or more, redis-server runs on the last core this process
+// may use (its server_cpulist) and the benchmark's threads on the others, as
+// docs/OPERATIONS.md advises for production (Redis on a core of its own).
+// CRM_BENCH_PIN=0: no pinning, every thread on any core.
 
 #include <benchmark/benchmark.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -323,11 +329,35 @@ BENCHMARK(BM_PacedResolve)
 // After the paced runs (they start from an empty index).
 BENCHMARK(BM_ResolveSlices)->MinTime(5.0)->UseRealTime()->Threads(1)->Threads(2)->Threads(4);
 
+
+// Pins this process (threads started later inherit it) to all allowed cores
+// but the last one and returns that one for redis-server ("" when not pinned).
+std::string SplitCores() {
+  const char* pin = std::getenv("CRM_BENCH_PIN");
+  cpu_set_t allowed;
+  if ((pin && std::string(pin) == "0") || sched_getaffinity(0, sizeof allowed, &allowed) != 0 ||
+      CPU_COUNT(&allowed) < 2) {
+    return "";
+  }
+  int last = -1;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &allowed)) last = c;
+  }
+  cpu_set_t mine = allowed;
+  CPU_CLR(last, &mine);
+  if (sched_setaffinity(0, sizeof mine, &mine) != 0) return "";
+  return std::to_string(last);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
-  crm::testing::RedisServer redis;
+  const std::string redis_core = SplitCores();
+  std::printf("cores: %s\n", redis_core.empty() ? "not pinned (redis-server and benchmark threads on any core)"
+                                                  : crm::StrCat("redis-server on core ", redis_core,
+                                                                ", benchmark threads on the others").c_str());
+  crm::testing::RedisServer redis(redis_core);
   if (auto st = redis.Start(); !st.ok()) {
     std::fprintf(stderr, "redis: %s\n", st.ToString().c_str());
     return 1;

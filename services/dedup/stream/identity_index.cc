@@ -243,14 +243,21 @@ std::vector<GoldenEntry> GoldenEntries(const crm::v1::RecordAssigned& ra, const 
 }
 
 // KEYS[1]: the golden hash; ARGV: field, rank, value triples. A field is
-// replaced when the new rank sorts first (or equal: the later record).
+// replaced when the new rank sorts first (or equal: the later record). The
+// current ranks are read in one call and the winners written in one.
 const redis::Script kGoldenScript{R"lua(
-for i = 1, #ARGV, 3 do
-  local cur = redis.call('HGET', KEYS[1], ARGV[i] .. ':rank')
-  if not cur or ARGV[i + 1] <= cur then
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2], ARGV[i] .. ':rank', ARGV[i + 1])
+local ranks = {}
+for i = 1, #ARGV, 3 do ranks[#ranks + 1] = ARGV[i] .. ':rank' end
+local cur = redis.call('HMGET', KEYS[1], unpack(ranks))
+local set = {}
+for j = 1, #ranks do
+  local i = 3 * j - 2
+  if not cur[j] or ARGV[i + 1] <= cur[j] then
+    table.insert(set, ARGV[i]); table.insert(set, ARGV[i + 2])
+    table.insert(set, ranks[j]); table.insert(set, ARGV[i + 1])
   end
 end
+if #set > 0 then redis.call('HSET', KEYS[1], unpack(set)) end
 return 0
 )lua"};
 
@@ -1131,7 +1138,11 @@ std::vector<Command> IdentityIndex::AssignCommands(const crm::v1::RecordAssigned
     cmds.push_back({"INCR", K("tf:" + Hex(view.prepared.name.letters))});
     cmds.push_back({"INCR", K("tf:total")});
   }
-  for (const auto& k : view.keys) cmds.push_back({"SET", K("key:" + k), cid, "NX"});
+  // Live, the claim script has set the keys it could use (not shared ones,
+  // nor keys another person of another name holds).
+  if (replayed) {
+    for (const auto& k : view.keys) cmds.push_back({"SET", K("key:" + k), cid, "NX"});
+  }
   // Blocking sets keep each customer's latest time: a probe reads the most
   // recent members, however large the set (a very common name).
   for (uint64_t h : view.blocking) {
