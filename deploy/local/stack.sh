@@ -79,8 +79,11 @@ cmd_up() {
   local redis_port
   redis_port=$(free_port)
   say "starting redis-server on 127.0.0.1:$redis_port (append-only file in $CRM_RUN_DIR/redis)"
+  # CRM_REDIS_CPU (e.g. 1): the core redis-server's main thread runs on (its server_cpulist).
+  local redis_cpu=()
+  [ -n "${CRM_REDIS_CPU:-}" ] && redis_cpu=(--server_cpulist "$CRM_REDIS_CPU")
   start redis redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$CRM_RUN_DIR/redis" \
-    --appendonly yes --save "" --daemonize no
+    --appendonly yes --save "" --daemonize no "${redis_cpu[@]}"
   wait_for 20 "redis" bash -c "[ \"\$(redis-cli -p $redis_port ping)\" = PONG ]" ||
     die "redis-server did not start (see $LOGS/redis.log)"
 
