@@ -128,7 +128,6 @@ absl::Status RedisClient::ConnectionError(std::string_view what) {
     redisFree(ctx_);
     ctx_ = nullptr;
     loaded_.clear();  // the server may have restarted without its scripts
-    unread_ = 0;      // replies of sent commands are lost with the connection
   }
   std::string msg = crm::StrCat("redis ", what, " (", url_.host, ":", url_.port, "): ", detail);
   if (timed_out) {
@@ -215,7 +214,10 @@ absl::StatusOr<std::vector<Reply>> RedisClient::Pipeline(const std::vector<Comma
   if (cmds.empty()) return std::vector<Reply>{};
   // Scripts not yet used on this connection are loaded first, in the same
   // round trip (so calls run in order).
-  std::set<std::string> load = ScriptsToLoad(cmds);
+  std::set<std::string> load;
+  for (const auto& cmd : cmds) {
+    if (cmd.size() > 1 && cmd[0] == "EVALSHA" && !loaded_.count(cmd[1]) && ScriptBody(cmd[1])) load.insert(cmd[1]);
+  }
   absl::StatusOr<std::vector<Reply>> out;
   if (load.empty()) {
     out = RoundTrip(cmds);
@@ -258,64 +260,8 @@ absl::StatusOr<std::vector<Reply>> RedisClient::Pipeline(const std::vector<Comma
   return out;
 }
 
-std::set<std::string> RedisClient::ScriptsToLoad(const std::vector<Command>& cmds) const {
-  std::set<std::string> load;
-  for (const auto& cmd : cmds) {
-    if (cmd.size() > 1 && cmd[0] == "EVALSHA" && !loaded_.count(cmd[1]) && ScriptBody(cmd[1])) load.insert(cmd[1]);
-  }
-  return load;
-}
-
-absl::Status KeyValueStore::Send(const std::vector<Command>& cmds) {
-  if (cmds.empty()) return absl::OkStatus();
-  auto r = Pipeline(cmds);
-  if (!r.ok()) return r.status();
-  for (size_t i = 0; i < r->size(); ++i) {
-    if ((*r)[i].is_error()) return absl::FailedPreconditionError(crm::StrCat("redis ", cmds[i][0], ": ", (*r)[i].str));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status RedisClient::Send(const std::vector<Command>& cmds) {
-  if (cmds.empty()) return absl::OkStatus();
+absl::StatusOr<std::vector<Reply>> RedisClient::RoundTrip(const std::vector<Command>& cmds) {
   if (auto st = EnsureConnected(); !st.ok()) return st;
-  // Scripts are loaded ahead in the same write: a NOSCRIPT could not be
-  // retried in order once later commands have run.
-  std::set<std::string> load = ScriptsToLoad(cmds);
-  std::vector<Command> all;
-  all.reserve(load.size() + cmds.size());
-  for (const auto& sha : load) all.push_back({"SCRIPT", "LOAD", *ScriptBody(sha)});
-  all.insert(all.end(), cmds.begin(), cmds.end());
-  if (auto st = Append(all); !st.ok()) return st;
-  for (int done = 0; !done;) {
-    if (redisBufferWrite(ctx_, &done) != REDIS_OK) return ConnectionError("send");
-  }
-  unread_ += all.size();
-  loaded_.insert(load.begin(), load.end());
-  return absl::OkStatus();
-}
-
-absl::Status RedisClient::Settle() { return ReadSent(); }
-
-absl::Status RedisClient::ReadSent() {
-  absl::Status first;
-  while (unread_ > 0) {
-    void* raw = nullptr;
-    if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) return ConnectionError("read reply of a sent command");
-    --unread_;
-    Reply r = Convert(static_cast<redisReply*>(raw));
-    freeReplyObject(raw);
-    if (!r.is_error() || !first.ok()) continue;
-    ErrorCounter("reply").Inc();
-    std::string msg = crm::StrCat("redis (a command sent earlier): ", r.str);
-    if (r.str.rfind("NOSCRIPT", 0) == 0) loaded_.clear();  // flushed meanwhile: load again next time
-    first = IsRetryableReplyError(r.str) || r.str.rfind("NOSCRIPT", 0) == 0 ? absl::UnavailableError(msg)
-                                                                          : absl::FailedPreconditionError(msg);
-  }
-  return first;
-}
-
-absl::Status RedisClient::Append(const std::vector<Command>& cmds) {
   std::vector<const char*> argv;
   std::vector<size_t> argvlen;
   for (const auto& cmd : cmds) {
@@ -329,22 +275,6 @@ absl::Status RedisClient::Append(const std::vector<Command>& cmds) {
     if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), argvlen.data()) != REDIS_OK) {
       return ConnectionError("append");
     }
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::vector<Reply>> RedisClient::RoundTrip(const std::vector<Command>& cmds) {
-  if (auto st = EnsureConnected(); !st.ok()) return st;
-  if (auto st = Append(cmds); !st.ok()) return st;
-  // Replies of commands sent earlier come first (reading them writes these
-  // commands out, so both are in flight together).
-  if (auto st = ReadSent(); !st.ok()) {
-    for (size_t i = 0; ctx_ && i < cmds.size(); ++i) {  // keep the connection in step
-      void* raw = nullptr;
-      if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) return ConnectionError("read reply");
-      freeReplyObject(raw);
-    }
-    return st;
   }
   std::vector<Reply> out;
   out.reserve(cmds.size());

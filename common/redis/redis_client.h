@@ -51,14 +51,6 @@ class KeyValueStore {
   // one command is returned as that command's Reply (type kError), while a
   // connection failure fails the whole call.
   virtual absl::StatusOr<std::vector<Reply>> Pipeline(const std::vector<Command>& cmds) = 0;
-  // Sends commands without waiting for their replies (write-behind): they
-  // run before anything sent later on this store, and their replies are read
-  // by the next call (Run, Pipeline or Settle), which fails if one of them
-  // failed (an error reply or a lost connection). The caller must Settle()
-  // before it reports the work done. This default runs them at once.
-  virtual absl::Status Send(const std::vector<Command>& cmds);
-  // Reads the replies of everything sent: the first failure among them.
-  virtual absl::Status Settle() { return absl::OkStatus(); }
 };
 
 struct ParsedUrl {
@@ -101,8 +93,6 @@ class RedisClient final : public KeyValueStore {
   // UNAVAILABLE, others (WRONGTYPE, syntax) as FAILED_PRECONDITION.
   absl::StatusOr<Reply> Run(const Command& cmd) override;
   absl::StatusOr<std::vector<Reply>> Pipeline(const std::vector<Command>& cmds) override;
-  absl::Status Send(const std::vector<Command>& cmds) override;
-  absl::Status Settle() override;
 
   // Connects now (otherwise the first command connects).
   absl::Status Connect();
@@ -113,17 +103,11 @@ class RedisClient final : public KeyValueStore {
   // Sends all commands, reads all replies (one round trip).
   absl::StatusOr<std::vector<Reply>> RoundTrip(const std::vector<Command>& cmds);
   absl::Status ConnectionError(std::string_view what);  // drops the context
-  // Scripts the commands call that this connection has not loaded yet.
-  std::set<std::string> ScriptsToLoad(const std::vector<Command>& cmds) const;
-  absl::Status Append(const std::vector<Command>& cmds);
-  // Reads the replies of sent commands (Send) not read yet.
-  absl::Status ReadSent();
   RedisOptions options_;
   ParsedUrl url_;
   absl::Status url_status_;
   redisContext* ctx_ = nullptr;
   std::set<std::string> loaded_;  // scripts loaded on this connection (sha1)
-  size_t unread_ = 0;             // replies of sent commands not read yet
 };
 
 }  // namespace crm::redis

@@ -149,12 +149,6 @@ class TimedStore final : public crm::redis::KeyValueStore {
     Note(t0, cmds.size());
     return r;
   }
-  // Sent commands count as commands, not round trips (nothing is awaited).
-  absl::Status Send(const std::vector<crm::redis::Command>& cmds) override {
-    commands += cmds.size();
-    return inner_.Send(cmds);
-  }
-  absl::Status Settle() override { return inner_.Settle(); }
   double wait_ms = 0, worst_ms = 0;
   int trips = 0;
   size_t commands = 0;
@@ -184,7 +178,6 @@ void BM_ResolveSlices(benchmark::State& state) {
   crm::dedup::IndexOptions opt;
   opt.prefix = "bench:";
   opt.samples = g_samples;
-  opt.write_behind = true;  // as the service's workers: settled with the slice (timed)
   crm::dedup::IdentityIndex index(redis, *model, opt);
   crm::dedup::EventGate gate(opt.prefix, std::chrono::hours(192), std::chrono::seconds(60));
   std::vector<double> local_ms;
@@ -205,7 +198,6 @@ void BM_ResolveSlices(benchmark::State& state) {
     state.ResumeTiming();
     auto t0 = std::chrono::steady_clock::now();
     auto st = crm::dedup::ResolveSlice(redis, gate, index, slice, &out, &changes);
-    if (st.ok()) st = redis.Settle();
     local_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     if (!st.ok() || out.size() != kSlice) state.SkipWithError(st.ok() ? "events missing" : st.ToString().c_str());
   }
@@ -237,10 +229,6 @@ void BM_PacedResolve(benchmark::State& state) {
   crm::dedup::IndexOptions opt;
   opt.prefix = "bench:";
   opt.samples = g_samples;  // one process on one Redis, like the service's workers
-  // As the service: a slice's last writes are not awaited; they are settled
-  // after its events are out (the service publishes them first) and before
-  // the next slice.
-  opt.write_behind = true;
   crm::dedup::IdentityIndex index(redis, *model, opt);
   crm::dedup::EventGate gate(opt.prefix, std::chrono::hours(192), std::chrono::seconds(60));
   // Warm up first (per-thread ICU transliterators, memos, Redis connection):
@@ -257,7 +245,6 @@ void BM_PacedResolve(benchmark::State& state) {
     std::vector<std::pair<std::string, std::string>> out;
     std::vector<crm::v1::IdentityEvent> changes;
     (void)crm::dedup::ResolveSlice(redis, gate, index, slice, &out, &changes);
-    (void)redis.Settle();
   }
   std::vector<double> latency_ms;
   struct SliceTime {
@@ -297,8 +284,7 @@ void BM_PacedResolve(benchmark::State& state) {
       auto began = Clock::now();
       redis.Reset();
       auto st = crm::dedup::ResolveSlice(redis, gate, index, slice, &out, &changes);
-      auto done = Clock::now();  // the events are resolved (the service publishes them now)
-      if (st.ok()) st = redis.Settle();
+      auto done = Clock::now();
       slices.push_back({std::chrono::duration<double>(began - start).count(),
                         std::chrono::duration<double, std::milli>(done - began).count(), static_cast<int>(slice.size()),
                         static_cast<int>(changes.size()), redis.wait_ms, redis.worst_ms, redis.trips, redis.commands});

@@ -573,12 +573,6 @@ void DedupApp::HandleBatch(const std::vector<kafka::Message>& batch, kafka::Batc
       for (const auto& [key, value] : resolved[w]) publish(resolved_topic, key, value);
     }
   }
-  // The slices' last Redis writes were sent without waiting (write-behind,
-  // ordered before anything the worker sends next): the batch is done, and
-  // its offsets committed, only once they have all succeeded.
-  for (size_t w = 0; w < n; ++w) {
-    if (auto st = workers_[w].redis->Settle(); !st.ok() && first.ok()) first = st;
-  }
   finish(first);
 }
 
@@ -587,9 +581,7 @@ absl::Status DedupApp::StartConsuming() {
   for (int i = 0; i < n; ++i) {
     Worker w;
     w.redis = NewRedis();
-    IndexOptions worker_options = index_options_;
-    worker_options.write_behind = true;  // settled in HandleBatch before the batch is done
-    w.index = std::make_unique<IdentityIndex>(*w.redis, model_, worker_options);
+    w.index = std::make_unique<IdentityIndex>(*w.redis, model_, index_options_);
     w.gate = std::make_unique<EventGate>(index_options_.prefix,
                                          config_.GetDuration("dedup.event_id_ttl"),
                                          config_.GetDuration("dedup.double_tap_window"));

@@ -857,8 +857,7 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
   auto rc = Pipe(claims);
   if (!rc.ok()) return rc.status();
 
-  // Stage 5, one round trip (none awaited with write_behind): every new
-  // record joins its customer.
+  // Stage 5, one round trip: every new record joins its customer.
   std::vector<Command> assign;
   std::vector<std::vector<std::string>> others(n);
   for (size_t c = 0; c < claimed.size(); ++c) {
@@ -929,11 +928,7 @@ absl::StatusOr<std::vector<IdentityIndex::Resolution>> IdentityIndex::ResolveMan
     for (auto& cmd : cmds) assign.push_back(std::move(cmd));
     changes->push_back(std::move(ch));
   }
-  if (opt_.write_behind) {
-    if (auto st = kv_.Send(assign); !st.ok()) return st;
-  } else if (auto r = Pipe(assign); !r.ok()) {
-    return r.status();
-  }
+  if (auto r = Pipe(assign); !r.ok()) return r.status();
 
   // Rare follow-ups, one at a time: keys held by other customers (the same
   // person, unless never-merge) and doubtful candidates for review.

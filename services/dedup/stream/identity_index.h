@@ -109,11 +109,6 @@ struct IndexOptions {
   std::vector<std::string> trusted_sources = {"sales-erp", "ticketing-web", "data-import"};
   // Candidates' samples; null: the index keeps its own.
   std::shared_ptr<SampleCache> samples;
-  // The last writes of ResolveMany (new records joining their customers,
-  // after the claims) are sent without waiting for the replies
-  // (KeyValueStore::Send): the caller must Settle() the store before it
-  // reports the batch done. Later commands on the store run after them.
-  bool write_behind = false;
 };
 
 // A record's identity as the engine sees it, with its keys.

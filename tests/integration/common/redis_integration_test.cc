@@ -84,59 +84,6 @@ TEST_F(RedisIntegration, ScriptsRunByShaAndAreLoadedWhenTheServerLacksThem) {
   EXPECT_FALSE(unknown.ok());
 }
 
-TEST_F(RedisIntegration, SentCommandsRunBeforeLaterOnesAndTheirFailuresSurfaceOnTheNextCall) {
-  static const Script kAppendTwice("redis.call('APPEND', KEYS[1], ARGV[1]) return redis.call('APPEND', KEYS[1], ARGV[1])");
-  RedisClient c(Options());
-  RedisClient other(Options());
-  // Sent, not awaited (a script this connection never loaded among them):
-  // the next call on the connection sees their effects, in order.
-  Command append = kAppendTwice.Call(1);
-  append.insert(append.end(), {"w", "b"});
-  ASSERT_TRUE(c.Send({{"SET", "w", "a"}, append}).ok());
-  auto r = c.Run({"GET", "w"});
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->str, "abb");
-  // Settle reads the replies of everything sent; nothing pending is fine.
-  ASSERT_TRUE(c.Send({{"INCR", "n"}, {"INCR", "n"}}).ok());
-  ASSERT_TRUE(c.Settle().ok());
-  auto n = other.Run({"GET", "n"});
-  ASSERT_TRUE(n.ok());
-  EXPECT_EQ(n->str, "2") << "settled writes are visible to every connection";
-  EXPECT_TRUE(c.Settle().ok());
-  // An error reply to a sent command fails the next call (Settle here) and
-  // not a later one; the later commands still ran in order.
-  ASSERT_TRUE(c.Run({"SET", "s", "x"}).ok());
-  ASSERT_TRUE(c.Send({{"HSET", "s", "f", "v"}, {"SET", "after", "1"}}).ok());
-  auto settled = c.Settle();
-  EXPECT_EQ(settled.code(), absl::StatusCode::kFailedPrecondition) << settled;
-  EXPECT_TRUE(c.Settle().ok());
-  auto after = c.Run({"GET", "after"});
-  ASSERT_TRUE(after.ok());
-  EXPECT_EQ(after->str, "1");
-  // ... or the next round trip, whose own replies are read and dropped: the
-  // connection stays in step.
-  ASSERT_TRUE(c.Send({{"HSET", "s", "f", "v"}}).ok());
-  auto failed = c.Pipeline({{"GET", "after"}});
-  EXPECT_FALSE(failed.ok());
-  auto ok = c.Run({"GET", "after"});
-  ASSERT_TRUE(ok.ok()) << ok.status();
-  EXPECT_EQ(ok->str, "1");
-}
-
-TEST_F(RedisIntegration, SentCommandsLostWithTheServerFailTheNextCall) {
-  RedisClient c(Options());
-  ASSERT_TRUE(c.Run({"PING"}).ok());
-  server_.Pause();  // the send goes into the socket; no reply comes
-  ASSERT_TRUE(c.Send({{"SET", "k", "v"}}).ok());
-  auto st = c.Settle();
-  server_.Resume();
-  EXPECT_EQ(st.code(), absl::StatusCode::kDeadlineExceeded) << st;
-  EXPECT_TRUE(c.Settle().ok()) << "the lost replies are not waited for again";
-  auto r = c.Run({"PING"});
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->str, "PONG");
-}
-
 TEST_F(RedisIntegration, ErrorReplyIsNotRetryable) {
   RedisClient c(Options());
   ASSERT_TRUE(c.Run({"SET", "s", "x"}).ok());

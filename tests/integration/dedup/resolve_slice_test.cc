@@ -113,46 +113,6 @@ TEST_F(ResolveSliceTest, SameEventIdAtAnotherOffsetIsADuplicate) {
   EXPECT_TRUE(ch2.empty());
 }
 
-// With write_behind (the service's workers) a new record's joining writes
-// are not awaited: later commands of the worker see them, Settle confirms
-// them, and their failure fails Settle (the service then fails the batch).
-TEST_F(ResolveSliceTest, WriteBehindJoinsAreOrderedAndTheirFailureFailsSettle) {
-  IndexOptions opt;
-  opt.write_behind = true;
-  IdentityIndex index(*client_, model_, opt);
-  std::vector<std::pair<std::string, std::string>> out;
-  std::vector<crm::v1::IdentityEvent> changes;
-  ASSERT_TRUE(ResolveSlice(*client_, *gate_, index, MakeSlice({Registration(1, "张伟", "zhang.wei@huadong.com")}, 100).ptrs(),
-                           &out, &changes)
-                  .ok());
-  ASSERT_EQ(out.size(), 1u);
-  // The same worker's next slice finds the record (its writes ran first).
-  std::vector<std::pair<std::string, std::string>> again;
-  ASSERT_TRUE(ResolveSlice(*client_, *gate_, index, MakeSlice({Registration(2, "张伟", "zhang.wei@huadong.com")}, 101).ptrs(),
-                           &again, &changes)
-                  .ok());
-  ASSERT_EQ(again.size(), 1u);
-  EXPECT_EQ(again[0].first, out[0].first);
-  ASSERT_TRUE(client_->Settle().ok());
-  redis::RedisClient other(redis::RedisOptions{redis_.url()});
-  IdentityIndex reader(other, model_, IndexOptions{});
-  auto customer = reader.GetCustomer(out[0].first);
-  ASSERT_TRUE(customer.ok()) << customer.status();
-  EXPECT_EQ(customer->records_size(), 1) << "one rendering, one record, written";
-
-  // A new person whose joining writes fail (its name set is of the wrong type).
-  ASSERT_TRUE(other.Run({"SET", "crm:id:cust:C0000000002:names", "not a set"}).ok());
-  out.clear();
-  auto st = ResolveSlice(*client_, *gate_, index, MakeSlice({Registration(3, "李娜", "li.na@example.com")}, 102).ptrs(),
-                         &out, &changes);
-  ASSERT_TRUE(st.ok()) << "the failing write is not awaited: " << st;
-  ASSERT_EQ(out.size(), 1u);
-  ASSERT_EQ(out[0].first, "C0000000002");
-  auto settled = client_->Settle();
-  EXPECT_FALSE(settled.ok()) << "Settle reports the failed write";
-  EXPECT_TRUE(client_->Settle().ok());
-}
-
 // The candidates' samples are cached between batches and may be stale (a
 // merge or unmerge elsewhere). A sure match must still join the customer
 // that holds the matched record now.
