@@ -363,21 +363,30 @@ int main(int argc, char** argv) {
     return 1;
   }
   g_redis = &redis;
+  crm::redis::RedisClient admin({redis.url()});  // configuration and the figures printed at the end
+  // Non-empty, trimmed lines of one INFO section.
+  auto info = [&admin](const char* section) {
+    std::vector<std::string> lines;
+    auto r = admin.Run({"INFO", section});
+    if (!r.ok()) return lines;
+    for (auto line : crm::Split(r->str, '\n')) {
+      line = crm::StripWhitespace(line);
+      if (!line.empty()) lines.emplace_back(line);
+    }
+    return lines;
+  };
   // CRM_BENCH_SLOWLOG=1: every command into redis-server's slow log, summed
   // per command (scripts by SHA1 prefix) at the end: the last 100,000 only.
-  if (std::getenv("CRM_BENCH_SLOWLOG")) {
-    crm::redis::RedisClient c({g_redis->url()});
-    (void)c.Run({"CONFIG", "SET", "slowlog-log-slower-than", "0"});
-    (void)c.Run({"CONFIG", "SET", "slowlog-max-len", "100000"});
+  const bool slowlog = std::getenv("CRM_BENCH_SLOWLOG") != nullptr;
+  if (slowlog) {
+    (void)admin.Run({"CONFIG", "SET", "slowlog-log-slower-than", "0"});
+    (void)admin.Run({"CONFIG", "SET", "slowlog-max-len", "100000"});
   }
-  {  // redis-server's own stalls (LATENCY LATEST at the end)
-    crm::redis::RedisClient c({g_redis->url()});
-    (void)c.Run({"CONFIG", "SET", "latency-monitor-threshold", "1"});
-  }
+  // redis-server's own stalls (LATENCY LATEST at the end)
+  (void)admin.Run({"CONFIG", "SET", "latency-monitor-threshold", "1"});
   benchmark::RunSpecifiedBenchmarks();
   {
-    crm::redis::RedisClient c({g_redis->url()});
-    auto lat = c.Run({"LATENCY", "LATEST"});
+    auto lat = admin.Run({"LATENCY", "LATEST"});
     if (lat.ok()) {
       for (const auto& e : lat->elements) {
         if (e.elements.size() < 4) continue;
@@ -387,19 +396,22 @@ int main(int argc, char** argv) {
       }
     }
   }
-  if (std::getenv("CRM_BENCH_SLOWLOG")) {
-    crm::redis::RedisClient c({g_redis->url()});
-    auto r = c.Run({"SLOWLOG", "GET", "100000"});
-    std::map<std::string, std::pair<int64_t, int64_t>> agg;
+  if (slowlog) {
+    auto r = admin.Run({"SLOWLOG", "GET", "100000"});
     if (!r.ok()) std::printf("slowlog: %s\n", r.status().ToString().c_str());
-    if (r.ok()) for (const auto& e : r->elements) {
+    std::map<std::string, std::pair<int64_t, int64_t>> per_command;  // calls, usec
+    for (const auto& e : r.ok() ? r->elements : std::vector<crm::redis::Reply>{}) {
       if (e.elements.size() < 4) continue;
       const auto& args = e.elements[3].elements;
       std::string k = args.empty() ? "?" : args[0].str;
       if (k == "EVALSHA" && args.size() > 1) k += " " + args[1].str.substr(0, 8);
-      agg[k].first++; agg[k].second += e.elements[2].integer;
+      per_command[k].first++;
+      per_command[k].second += e.elements[2].integer;
     }
-    for (auto& [k, v] : agg) std::printf("slowlog %s calls=%lld usec=%lld per=%.1f\n", k.c_str(), (long long)v.first, (long long)v.second, (double)v.second / v.first);
+    for (const auto& [k, v] : per_command) {
+      std::printf("slowlog %s calls=%lld usec=%lld per=%.1f\n", k.c_str(), static_cast<long long>(v.first),
+                  static_cast<long long>(v.second), static_cast<double>(v.second) / v.first);
+    }
   }
   // Where the slices' time went (all runs together).
   std::istringstream text(crm::metrics::Registry::Default().Render());
@@ -416,31 +428,20 @@ int main(int argc, char** argv) {
                 g_slice_ms.size(), pct(0.5), pct(0.99), g_slice_ms.back());
   }
   // redis-server's own CPU over the whole run (it shares the two cores).
-  {
-    crm::redis::RedisClient c({g_redis->url()});
-    auto r = c.Run({"INFO", "cpu"});
-    if (r.ok()) {
-      for (auto line : crm::Split(r->str, '\n')) {
-        if (line.rfind("used_cpu_user:", 0) == 0 || line.rfind("used_cpu_sys:", 0) == 0) {
-          std::printf("redis-server %s\n", std::string(crm::StripWhitespace(line)).c_str());
-        }
-      }
+  for (const auto& line : info("cpu")) {
+    if (line.rfind("used_cpu_user:", 0) == 0 || line.rfind("used_cpu_sys:", 0) == 0) {
+      std::printf("redis-server %s\n", line.c_str());
     }
   }
   // Where redis-server's time went, by command (scripts count as EVALSHA;
   // the commands they run are counted again under their own names).
   {
-    crm::redis::RedisClient c({g_redis->url()});
-    auto r = c.Run({"INFO", "commandstats"});
     std::vector<std::pair<double, std::string>> rows;
-    if (r.ok()) {
-      for (auto line : crm::Split(r->str, '\n')) {
-        line = crm::StripWhitespace(line);
-        if (line.rfind("cmdstat_", 0) != 0) continue;
-        auto usec = line.find("usec=");
-        if (usec == std::string_view::npos) continue;
-        rows.push_back({std::atof(std::string(line.substr(usec + 5)).c_str()), std::string(line)});
-      }
+    for (const auto& line : info("commandstats")) {
+      if (line.rfind("cmdstat_", 0) != 0) continue;
+      auto usec = line.find("usec=");
+      if (usec == std::string::npos) continue;
+      rows.push_back({std::atof(line.c_str() + usec + 5), line});
     }
     std::sort(rows.rbegin(), rows.rend());
     for (size_t i = 0; i < rows.size() && i < 12; ++i) std::printf("redis-server %s\n", rows[i].second.c_str());
