@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
+#include <cmath>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -23,6 +24,9 @@ Schema& Schema::String(std::string key, std::string def, std::string help) {
 }
 Schema& Schema::Int(std::string key, int64_t def, std::string help) {
   return Add({std::move(key), Type::kInt, std::to_string(def), std::move(help)});
+}
+Schema& Schema::Double(std::string key, double def, std::string help) {
+  return Add({std::move(key), Type::kDouble, FormatDouble(def), std::move(help)});
 }
 Schema& Schema::Bool(std::string key, bool def, std::string help) {
   return Add({std::move(key), Type::kBool, def ? "true" : "false", std::move(help)});
@@ -89,12 +93,29 @@ absl::StatusOr<int64_t> ParseInt(std::string_view text) {
   return v;
 }
 
+absl::StatusOr<double> ParseDouble(std::string_view text) {
+  text = StripWhitespace(text);
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty() || !std::isfinite(v)) {
+    return absl::InvalidArgumentError(crm::StrCat("'", text, "' is not a number"));
+  }
+  return v;
+}
+
+std::string FormatDouble(double v) {
+  char buf[32];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, ptr) : std::to_string(v);
+}
+
 namespace {
 
 absl::Status Validate(const KeySpec& spec, const std::string& value, std::string_view origin) {
   absl::Status st;
   switch (spec.type) {
     case Type::kInt: st = ParseInt(value).status(); break;
+    case Type::kDouble: st = ParseDouble(value).status(); break;
     case Type::kBool: st = ParseBool(value).status(); break;
     case Type::kDuration: st = ParseDuration(value).status(); break;
     default: break;
@@ -199,6 +220,7 @@ const std::string& Config::GetString(std::string_view key) const {
 }
 
 int64_t Config::GetInt(std::string_view key) const { return *ParseInt(GetString(key)); }
+double Config::GetDouble(std::string_view key) const { return *ParseDouble(GetString(key)); }
 bool Config::GetBool(std::string_view key) const { return *ParseBool(GetString(key)); }
 std::chrono::milliseconds Config::GetDuration(std::string_view key) const { return *ParseDuration(GetString(key)); }
 
@@ -207,6 +229,70 @@ std::vector<std::string> Config::GetList(std::string_view key) const {
   for (const auto& part : Split(GetString(key), ',')) {
     auto item = StripWhitespace(part);
     if (!item.empty()) out.emplace_back(item);
+  }
+  return out;
+}
+
+namespace {
+
+std::string Quoted(std::string_view v) {
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string YamlValue(const KeySpec& spec) {
+  switch (spec.type) {
+    case Type::kInt:
+    case Type::kDouble:
+    case Type::kBool:
+    case Type::kDuration:
+      return spec.default_value;
+    case Type::kList: {
+      std::vector<std::string> items;
+      for (const auto& part : Split(spec.default_value, ',')) {
+        auto item = StripWhitespace(part);
+        if (!item.empty()) items.push_back(Quoted(item));
+      }
+      return "[" + Join(items, ", ") + "]";
+    }
+    default:
+      return Quoted(spec.default_value);
+  }
+}
+
+}  // namespace
+
+std::string RenderYaml(const Schema& schema, const std::string& program) {
+  std::vector<std::string> sections;
+  std::map<std::string, std::vector<const KeySpec*>> by_section;
+  for (const auto& spec : schema.keys()) {
+    auto dot = spec.key.find('.');
+    std::string section = dot == std::string::npos ? std::string() : spec.key.substr(0, dot);
+    if (!by_section.count(section)) sections.push_back(section);
+    by_section[section].push_back(&spec);
+  }
+  std::string out = crm::StrCat("# ", program, ": every configuration key with its default.\n",
+                                "# This is the output of `", program,
+                                " --print-config`; a test keeps the two equal.\n",
+                                "# Environment variables override any key (kafka.brokers <- CRM_KAFKA_BROKERS).\n");
+  for (const auto& section : sections) {
+    out += "\n";
+    const std::string indent = section.empty() ? "" : "  ";
+    if (!section.empty()) out += section + ":\n";
+    for (const KeySpec* spec : by_section[section]) {
+      std::string name = section.empty() ? spec->key : spec->key.substr(section.size() + 1);
+      out += crm::StrCat(indent, "# ", spec->help, "\n");
+      if (spec->secret) {
+        out += crm::StrCat(indent, "# ", name, ": secret, only from the environment (", Schema::EnvName(spec->key),
+                           ")\n");
+      } else {
+        out += crm::StrCat(indent, name, ": ", YamlValue(*spec), "\n");
+      }
+    }
   }
   return out;
 }

@@ -19,7 +19,7 @@
 
 namespace crm::config {
 
-enum class Type { kString, kInt, kBool, kDuration, kList };
+enum class Type { kString, kInt, kDouble, kBool, kDuration, kList };
 
 struct KeySpec {
   std::string key;  // dotted path, e.g. "kafka.brokers"
@@ -33,6 +33,7 @@ class Schema {
  public:
   Schema& String(std::string key, std::string def, std::string help);
   Schema& Int(std::string key, int64_t def, std::string help);
+  Schema& Double(std::string key, double def, std::string help);
   Schema& Bool(std::string key, bool def, std::string help);
   // Durations are written with a unit: "250ms", "5s", "2m", "1h".
   Schema& Duration(std::string key, std::string def, std::string help);
@@ -65,6 +66,7 @@ class Config {
   // Typed getters; the key must be in the schema (a programming error otherwise).
   const std::string& GetString(std::string_view key) const;
   int64_t GetInt(std::string_view key) const;
+  double GetDouble(std::string_view key) const;
   bool GetBool(std::string_view key) const;
   std::chrono::milliseconds GetDuration(std::string_view key) const;
   std::vector<std::string> GetList(std::string_view key) const;
@@ -77,9 +79,19 @@ class Config {
   std::map<std::string, std::string, std::less<>> origins_;
 };
 
+// Every key of `schema` as a YAML file with its default and a one-line
+// comment, sections in the order they were declared; secrets appear as
+// comments naming their environment variable. Parsing the output gives the
+// defaults. `program` names the service in the header comment.
+std::string RenderYaml(const Schema& schema, const std::string& program);
+
 // Parsers shared with flag handling.
 absl::StatusOr<std::chrono::milliseconds> ParseDuration(std::string_view text);
 absl::StatusOr<bool> ParseBool(std::string_view text);
 absl::StatusOr<int64_t> ParseInt(std::string_view text);
+// A finite decimal number ("0.9", "1e-4").
+absl::StatusOr<double> ParseDouble(std::string_view text);
+// The shortest text that parses back to `v`.
+std::string FormatDouble(double v);
 
 }  // namespace crm::config

@@ -5,7 +5,7 @@
 #include <cctype>
 #include <optional>
 
-#include "common/normalize/memo.h"
+#include "common/util/sharded_cache.h"
 #include "common/normalize/text.h"
 #include "common/util/strings.h"
 
@@ -115,8 +115,8 @@ absl::StatusOr<std::string> NormalizePhone(std::string_view raw, std::string_vie
   // this path with the reference on random numbers.
   std::string cleaned = CleanText(raw);
   if (auto digits = CnMobileDigits(cleaned, default_region)) {
-    static SharedMemo<bool> valid_prefix;
-    bool valid = valid_prefix.Get(std::string_view(*digits).substr(0, 7), [&] {
+    static ShardedCache<bool, kMemoEntries, 32> valid_prefix;
+    bool valid = valid_prefix.GetOrCompute(std::string_view(*digits).substr(0, 7), [&] {
       return ParsePhone(StrCat("+86", *digits), "CN").ok();
     });
     if (valid) return StrCat("+86", *digits);
@@ -124,8 +124,8 @@ absl::StatusOr<std::string> NormalizePhone(std::string_view raw, std::string_vie
   }
   // Other numbers: a person's phone repeats across their registration,
   // check-ins and surveys (on any thread), so results are memoized.
-  static SharedMemo<absl::StatusOr<std::string>> memo;
-  return memo.Get(StrCat(default_region, "|", raw), [&] { return ParsePhone(raw, default_region); });
+  static ShardedCache<absl::StatusOr<std::string>, kMemoEntries, 32> memo;
+  return memo.GetOrCompute(StrCat(default_region, "|", raw), [&] { return ParsePhone(raw, default_region); });
 }
 
 namespace {

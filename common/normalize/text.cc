@@ -1,6 +1,6 @@
 #include "common/normalize/text.h"
 
-#include "common/normalize/memo.h"
+#include "common/util/sharded_cache.h"
 #include "common/util/strings.h"
 
 #include <unicode/normalizer2.h>
@@ -162,19 +162,19 @@ bool IsHan(UChar32 c) { return c >= 0x4E00 && c <= 0x9FFF; }
 // each later character on its own as read inside a name. ICU costs ~30 us
 // per Chinese name and new visitors bring new names; the pieces repeat.
 void AppendHanRun(std::string_view run, std::string* out) {
-  static SharedMemo<std::string> head_memo, later_memo;
+  static ShardedCache<std::string, kMemoEntries, 32> head_memo, later_memo;
   int32_t i = 0, n = static_cast<int32_t>(run.size());
   UChar32 c;
   for (int k = 0; k < 2 && i < n; ++k) U8_NEXT(reinterpret_cast<const uint8_t*>(run.data()), i, n, c);
   std::string_view head = run.substr(0, static_cast<size_t>(i));
   *out += ' ';
-  *out += head_memo.Get(head, [&] { return NameKeyIcu(head); });
+  *out += head_memo.GetOrCompute(head, [&] { return NameKeyIcu(head); });
   while (i < n) {
     int32_t from = i;
     U8_NEXT(reinterpret_cast<const uint8_t*>(run.data()), i, n, c);
     std::string_view ch = run.substr(static_cast<size_t>(from), static_cast<size_t>(i - from));
     *out += ' ';
-    *out += later_memo.Get(ch, [&] {
+    *out += later_memo.GetOrCompute(ch, [&] {
       // Read after a neutral character ("一"), which is then dropped.
       std::string both = NameKeyIcu(StrCat("一", ch));
       auto space = both.find(' ');
@@ -226,13 +226,13 @@ std::string NameKeyUncached(std::string_view name) {
 
 std::string NameKey(std::string_view name) {
   // A person's name recurs across their events: memoized for all threads.
-  static SharedMemo<std::string> memo;
-  return memo.Get(name, [&] { return NameKeyUncached(name); });
+  static ShardedCache<std::string, kMemoEntries, 32> memo;
+  return memo.GetOrCompute(name, [&] { return NameKeyUncached(name); });
 }
 
 std::string CompanyKey(std::string_view company) {
-  static SharedMemo<std::string> memo;
-  return memo.Get(company, [&] {
+  static ShardedCache<std::string, kMemoEntries, 32> memo;
+  return memo.GetOrCompute(company, [&] {
     std::string s = Tokenize(DropParenthesized(ToSimplified(CleanText(company))));
     // Chinese legal forms and noise, longest first; stripped repeatedly
     // from the end ("集团股份有限公司" loses both parts).

@@ -19,12 +19,15 @@ Flags ParseFlags(int argc, char** argv, const std::string& service_name) {
   Flags flags;
   auto usage = [&](int code) {
     std::fprintf(code ? stderr : stdout,
-                 "usage: crm-%s [--config FILE.yaml] [--endpoints-file FILE]\n"
+                 "usage: crm-%s [--config FILE.yaml] [--endpoints-file FILE] [--print-config]\n"
                  "  Settings come from the YAML file, then CRM_* environment variables\n"
-                 "  (key kafka.brokers <- CRM_KAFKA_BROKERS).\n",
-                 service_name.c_str());
+                 "  (key kafka.brokers <- CRM_KAFKA_BROKERS).\n"
+                 "  --print-config prints every key with its default and meaning, as YAML\n"
+                 "  (deploy/local/config/%s.yaml is that output), and exits.\n",
+                 service_name.c_str(), service_name.c_str());
     std::exit(code);
   };
+  flags.service_name = service_name;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -36,6 +39,7 @@ Flags ParseFlags(int argc, char** argv, const std::string& service_name) {
     };
     if (a == "--config") flags.config_path = value();
     else if (a == "--endpoints-file") flags.endpoints_file = value();
+    else if (a == "--print-config") flags.print_config = true;
     else if (a == "--help" || a == "-h") usage(0);
     else {
       std::fprintf(stderr, "crm-%s: unknown flag %s\n", service_name.c_str(), a.c_str());
@@ -43,16 +47,6 @@ Flags ParseFlags(int argc, char** argv, const std::string& service_name) {
     }
   }
   return flags;
-}
-
-void AddStandardKeys(config::Schema& schema) {
-  schema.String("grpc.listen", "127.0.0.1:0", "gRPC listen address; port 0 picks a free port")
-      .Duration("grpc.shutdown_grace", "5s", "How long in-flight calls may finish at shutdown")
-      .String("metrics.listen", "127.0.0.1:0", "HTTP address for /metrics and /healthz")
-      .String("log.level", "info", "debug, info, warn or error")
-      .String("run.endpoints_file", "", "Where to write the bound gRPC and metrics addresses")
-      .String("kafka.brokers", "127.0.0.1:9092", "Kafka bootstrap servers, comma-separated")
-      .String("redis.url", "redis://127.0.0.1:6379", "Redis URL redis://[:password@]host:port[/db]");
 }
 
 void BlockTerminationSignals() {
@@ -64,6 +58,10 @@ void BlockTerminationSignals() {
 }
 
 config::Config LoadConfigOrDie(const config::Schema& schema, const Flags& flags) {
+  if (flags.print_config) {
+    std::fputs(config::RenderYaml(schema, "crm-" + flags.service_name).c_str(), stdout);
+    std::exit(0);
+  }
   auto cfg = config::Config::Load(schema, flags.config_path);
   if (!cfg.ok()) {
     std::fprintf(stderr, "configuration error: %s\n", std::string(cfg.status().message()).c_str());

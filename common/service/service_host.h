@@ -7,10 +7,11 @@
 // A main.cc reads like:
 //   crm::service::BlockTerminationSignals();        // first, before threads start
 //   auto flags = crm::service::ParseFlags(argc, argv, "ingest");
-//   Schema schema; crm::service::AddStandardKeys(schema); ...service keys...
-//   auto cfg = Config::Load(schema, flags.config_path);   // exits on error
+//   Schema schema; AddStandardKeys(schema); ...kafka/redis sections, service keys...
+//   auto cfg = LoadConfigOrDie(schema, flags);   // exits on error or after --print-config
 //   ServiceHost host("ingest", cfg); ...build the app, host.AddGrpcService(...)
 //   host.Start(); host.WaitForStop(); ...stop the app in order...; host.Shutdown();
+// RunService (service_main.h) does all of that for an app class.
 
 #include <condition_variable>
 #include <memory>
@@ -22,27 +23,28 @@
 #include "common/config/config.h"
 #include "common/grpc/server.h"
 #include "common/metrics/http_server.h"
+#include "common/service/standard_config.h"
 
 namespace crm::service {
 
 struct Flags {
+  std::string service_name;
   std::string config_path;     // --config FILE
   std::string endpoints_file;  // --endpoints-file FILE (overrides run.endpoints_file)
+  bool print_config = false;   // --print-config
 };
 
-// Parses --config/--endpoints-file/--help; prints usage and exits on bad flags.
+// Parses --config/--endpoints-file/--print-config/--help; prints usage and
+// exits on bad flags.
 Flags ParseFlags(int argc, char** argv, const std::string& service_name);
-
-// grpc.listen, grpc.shutdown_grace, metrics.listen, log.level,
-// run.endpoints_file, kafka.brokers, redis.url.
-void AddStandardKeys(config::Schema& schema);
 
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it starts
 // later, so that WaitForStop can take them synchronously.
 void BlockTerminationSignals();
 
 // Loads the config or exits with the error on stderr (bad config is a
-// start-up failure, the one place the process gives up).
+// start-up failure, the one place the process gives up). With
+// --print-config it prints the schema as YAML (config::RenderYaml) and exits.
 config::Config LoadConfigOrDie(const config::Schema& schema, const Flags& flags);
 
 class ServiceHost {

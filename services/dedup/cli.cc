@@ -11,11 +11,11 @@
 #include <unordered_set>
 
 #include "common/util/strings.h"
-#include "services/dedup/batch/csv.h"
-#include "services/dedup/batch/eval.h"
-#include "services/dedup/batch/progress.h"
-#include "services/dedup/batch/schema.h"
-#include "services/dedup/engine/batch.h"
+#include "services/dedup/files/csv.h"
+#include "services/dedup/files/eval.h"
+#include "services/dedup/files/progress.h"
+#include "services/dedup/files/schema.h"
+#include "services/dedup/engine/record_set.h"
 
 namespace crm::dedup {
 namespace {
@@ -100,7 +100,7 @@ int RunBatch(int argc, char** argv) {
   for (const char* required : {"input", "schema", "output"}) {
     if (!f.values.count(required)) return Fail(StrCat("--", required, " is required\n", kBatchUsage), 2);
   }
-  BatchOptions opt;
+  RecordSetOptions opt;
   const bool quiet = f.values.count("quiet") > 0;
   if (f.values.count("upper") && !ParseDouble(f.values["upper"], &opt.upper)) return Fail("--upper: not a number", 2);
   if (f.values.count("lower") && !ParseDouble(f.values["lower"], &opt.lower)) return Fail("--lower: not a number", 2);
@@ -179,7 +179,7 @@ int RunBatch(int argc, char** argv) {
       if (done >= total) bar->Finish();
     };
   }
-  BatchResult result = ResolveBatch(layout, records, opt);
+  RecordSetResult result = ResolveRecordSet(layout, records, opt);
   bars.clear();
 
   // Write the clusters (and the review queue) atomically.

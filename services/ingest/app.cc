@@ -1,9 +1,8 @@
 #include "services/ingest/app.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
 
+#include "common/kafka/batch_completion.h"
 #include "common/log/log.h"
 #include "common/util/strings.h"
 
@@ -19,11 +18,8 @@ void IngestApp::AddConfigKeys(config::Schema& schema) {
       .Int("ingest.workers", 2, "Threads that decode and normalize a raw batch in parallel")
       .Int("ingest.batches_in_flight", 4, "Raw batches awaiting broker acks while the next is processed")
       .Int("ingest.stream_max_in_flight", 10000, "Unacknowledged events per gRPC stream before reading pauses")
-      .Duration("ingest.registry_load_timeout", "30s", "How long start-up waits for the show registry")
-      .Duration("kafka.enqueue_timeout", "5s", "How long a publish waits on a full producer queue")
-      .Duration("kafka.delivery_timeout", "30s", "How long the producer retries a message before failing it")
-      .Int("kafka.max_buffered_messages", 100000, "Producer queue bound (back-pressure beyond it)")
-      .Duration("kafka.linger", "5ms", "How long the producer waits to fill a batch");
+      .Duration("ingest.registry_load_timeout", "30s", "How long start-up waits for the show registry");
+  service::AddKafkaKeys(schema);
 }
 
 IngestApp::~IngestApp() {
@@ -33,14 +29,7 @@ IngestApp::~IngestApp() {
 
 absl::Status IngestApp::Init() {
   const std::string brokers = config_.GetString("kafka.brokers");
-  kafka::ProducerOptions popt;
-  popt.brokers = brokers;
-  popt.client_id = "crm-ingest";
-  popt.enqueue_timeout = config_.GetDuration("kafka.enqueue_timeout");
-  popt.delivery_timeout = config_.GetDuration("kafka.delivery_timeout");
-  popt.max_buffered_messages = config_.GetInt("kafka.max_buffered_messages");
-  popt.linger = config_.GetDuration("kafka.linger");
-  auto producer = kafka::Producer::Create(popt);
+  auto producer = kafka::Producer::Create(service::ProducerOptionsFrom(config_, "crm-ingest"));
   if (!producer.ok()) return producer.status();
   producer_ = std::move(*producer);
 
@@ -81,26 +70,9 @@ void IngestApp::RegisterServices(service::ServiceHost& host) {
 }
 
 void IngestApp::HandleRawBatch(const std::vector<kafka::Message>& batch, kafka::BatchDone done) {
-  // Completion is counted on the heap: the last delivery report (on the
-  // producer's thread) reports the batch, after this function has returned.
-  struct Progress {
-    std::mutex mu;
-    size_t outstanding;
-    absl::Status first_error;
-    kafka::BatchDone done;
-  };
-  auto progress = std::make_shared<Progress>();
-  progress->outstanding = batch.size();
-  progress->done = std::move(done);
-  auto on_done = [progress](absl::Status st) {
-    std::unique_lock lock(progress->mu);
-    if (!st.ok() && progress->first_error.ok()) progress->first_error = st;
-    if (--progress->outstanding == 0) {
-      absl::Status result = progress->first_error;
-      lock.unlock();
-      progress->done(result);
-    }
-  };
+  // Done once every output of every record is acknowledged (on the
+  // producer's thread, after this function has returned).
+  auto completion = kafka::BatchCompletion::Create(std::move(done));
   // One slice per worker, by raw partition: records of one partition (one
   // device's uploads) are still published in their order.
   const size_t n = workers_->size();
@@ -109,20 +81,18 @@ void IngestApp::HandleRawBatch(const std::vector<kafka::Message>& batch, kafka::
     tasks.push_back([&, w] {
       for (const auto& record : batch) {
         if (static_cast<size_t>(record.partition) % n != w) continue;
-        intake_->SubmitRaw(record, Intake::KindForTopic(record.topic), on_done);
+        intake_->SubmitRaw(record, Intake::KindForTopic(record.topic), *completion);
       }
     });
   }
   workers_->RunAll(std::move(tasks));
+  completion->Seal();
 }
 
 absl::Status IngestApp::StartConsuming() {
-  kafka::ConsumerOptions copt;
-  copt.brokers = config_.GetString("kafka.brokers");
-  copt.group_id = config_.GetString("ingest.consumer_group");
-  copt.topics = config_.GetList("ingest.raw_topics");
-  copt.client_id = "crm-ingest";
-  copt.max_batch = static_cast<size_t>(config_.GetInt("ingest.max_batch"));
+  auto copt = service::ConsumerOptionsFrom(config_, "crm-ingest", config_.GetString("ingest.consumer_group"),
+                                          config_.GetList("ingest.raw_topics"),
+                                          static_cast<size_t>(config_.GetInt("ingest.max_batch")));
   workers_ = std::make_unique<WorkerPool>(std::max<int>(1, static_cast<int>(config_.GetInt("ingest.workers"))));
   auto consumer = kafka::Consumer::Create(copt);
   if (!consumer.ok()) return consumer.status();

@@ -48,26 +48,6 @@ void CountRejected(const std::string& reason) {
       .Inc();
 }
 
-// Counts outstanding publishes of one raw record and reports once.
-struct RecordProgress {
-  explicit RecordProgress(Intake::DoneFn fn) : done(std::move(fn)) {}
-  void Add() { outstanding.fetch_add(1); }
-  void Finish(const absl::Status& st) {
-    if (!st.ok()) {
-      std::lock_guard l(mu);
-      if (first_error.ok()) first_error = st;
-    }
-    if (outstanding.fetch_sub(1) == 1) {
-      std::lock_guard l(mu);
-      done(first_error);
-    }
-  }
-  std::atomic<int> outstanding{1};  // the submitter's own reference, released last
-  std::mutex mu;
-  absl::Status first_error;
-  Intake::DoneFn done;
-};
-
 }  // namespace
 
 Intake::Intake(kafka::Publisher& publisher, const shows::ShowRegistry& registry, const Clock& clock, Topics topics)
@@ -163,10 +143,8 @@ void Intake::SubmitEvent(crm::v1::Event event, const std::string& origin, uint64
   }
 }
 
-void Intake::SubmitRaw(const kafka::Message& record, crm::v1::SourceKind kind, DoneFn done) {
+void Intake::SubmitRaw(const kafka::Message& record, crm::v1::SourceKind kind, kafka::BatchCompletion& completion) {
   thread_local RawDecoder decoder;
-  auto progress = std::make_shared<RecordProgress>(std::move(done));
-  auto on_delivery = [progress](const kafka::Delivery& d) { progress->Finish(d.status); };
   auto reject = [&](const std::string& original, const Problem& p) {
     crm::v1::DeadLetter dl;
     dl.set_original_payload(original);
@@ -176,8 +154,7 @@ void Intake::SubmitRaw(const kafka::Message& record, crm::v1::SourceKind kind, D
     dl.set_field_path(p.field_path);
     dl.set_source_partition(record.partition);
     dl.set_source_offset(record.offset);
-    progress->Add();
-    PublishDeadLetter(std::move(dl), record.key, on_delivery);
+    PublishDeadLetter(std::move(dl), record.key, completion.Expect());
   };
   for (auto& item : decoder.Decode(record.value)) {
     if (item.problem) {
@@ -196,15 +173,14 @@ void Intake::SubmitRaw(const kafka::Message& record, crm::v1::SourceKind kind, D
       reject(item.original, *problem);
       continue;
     }
-    progress->Add();
+    kafka::DeliveryCallback report = completion.Expect();
     auto st = publisher_.Publish(topics_.events, PartitionKey(ev), ev.SerializeAsString(),
-                                 [progress, kind](const kafka::Delivery& d) {
+                                 [report, kind](const kafka::Delivery& d) {
                                    if (d.status.ok()) CountAccepted(kind);
-                                   progress->Finish(d.status);
+                                   report(d);
                                  });
-    if (!st.ok()) progress->Finish(st);
+    if (!st.ok()) report(kafka::Delivery{st, topics_.events});
   }
-  progress->Finish(absl::OkStatus());
 }
 
 }  // namespace crm::ingest

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "common/kafka/consumer.h"
+#include "common/kafka/batch_completion.h"
 #include "common/kafka/producer.h"
 #include "common/shows/registry.h"
 #include "common/util/clock.h"
@@ -25,7 +26,6 @@ struct Topics {
 class Intake {
  public:
   using ResultFn = std::function<void(const crm::v1::EventResult&)>;
-  using DoneFn = std::function<void(absl::Status)>;
 
   Intake(kafka::Publisher& publisher, const shows::ShowRegistry& registry, const Clock& clock, Topics topics);
 
@@ -34,10 +34,11 @@ class Intake {
   // it could not be stored.
   void SubmitEvent(crm::v1::Event event, const std::string& origin, uint64_t sequence, ResultFn done);
 
-  // Raw path: one record (an event or a batch of them). `done` runs once
-  // every item is on crm.events.v1 or crm.deadletter.v1 (OK), or with the
-  // first publish error (retryable; the record must be processed again).
-  void SubmitRaw(const kafka::Message& record, crm::v1::SourceKind kind, DoneFn done);
+  // Raw path: one record (an event or a batch of them). Each item's publish
+  // to crm.events.v1 or crm.deadletter.v1 is an output of `completion`
+  // (the consumed batch): it completes once all are acknowledged, or with
+  // the first publish error (retryable; the batch is processed again).
+  void SubmitRaw(const kafka::Message& record, crm::v1::SourceKind kind, kafka::BatchCompletion& completion);
 
   // Source kind of a raw topic by its name (ticketing, scans, imports).
   static crm::v1::SourceKind KindForTopic(const std::string& topic);

@@ -40,7 +40,7 @@
 #include "common/kafka/reader.h"
 #include "crm/v1/event.pb.h"
 #include "crm/v1/identity.grpc.pb.h"
-#include "services/dedup/batch/eval.h"
+#include "services/dedup/files/eval.h"
 #include "crm/v1/shows.grpc.pb.h"
 
 #include <google/protobuf/util/json_util.h>

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <functional>
 
-#include "common/normalize/memo.h"
+#include "common/util/sharded_cache.h"
 #include "common/normalize/text.h"
 #include "common/util/strings.h"
 
@@ -147,9 +147,9 @@ NameValue PrepareNameUncached(std::string_view full_name, std::string_view famil
 
 NameValue PrepareName(std::string_view full_name, std::string_view family_name, std::string_view given_name) {
   // A person's name recurs across their records and candidates: memoized.
-  static normalize::SharedMemo<NameValue> memo;
+  static ShardedCache<NameValue, kMemoEntries, 32> memo;
   std::string key = StrCat(full_name, "\x1f", family_name, "\x1f", given_name);
-  return memo.Get(key, [&] { return PrepareNameUncached(full_name, family_name, given_name); });
+  return memo.GetOrCompute(key, [&] { return PrepareNameUncached(full_name, family_name, given_name); });
 }
 
 namespace {
@@ -312,8 +312,8 @@ CompanyValue PrepareCompanyUncached(std::string_view company);
 }  // namespace
 
 CompanyValue PrepareCompany(std::string_view company) {
-  static normalize::SharedMemo<CompanyValue> memo;
-  return memo.Get(company, [&] { return PrepareCompanyUncached(company); });
+  static ShardedCache<CompanyValue, kMemoEntries, 32> memo;
+  return memo.GetOrCompute(company, [&] { return PrepareCompanyUncached(company); });
 }
 
 namespace {

@@ -13,23 +13,9 @@
 // script (atomic in Redis): a new person arriving on two partitions at the
 // same moment gets one customer id, whichever replica runs first.
 //
-// Redis keys (prefix from IndexOptions):
-//   seq                      customer id counter (C0000000001, ...)
-//   key:<k>                  deterministic key -> customer ("e:mail", "p:+86...", "i:show/ed/badge", "i:sys:id")
-//   shared:<k>               key seen with clearly different names: not a key any more
-//   alias:<cid>              merged customer -> survivor
-//   rec:<rid>                RecordAssigned (serialized)
-//   rec:<rid>:c              record -> customer
-//   cust:<cid>:recs          set of record ids
-//   cust:<cid>:names         names seen (for the shared-key test)
-//   cust:<cid>:aliases       ids merged into it
-//   cust:<cid>:hist          list of IdentityEvent (merges, unmerges, never-merge)
-//   cust:<cid>:golden        the golden record (cached profile): hash of field -> GoldenField, "<field>:rank"
-//   blocks:<hash>            customers with that blocking key (zset by their latest record's time)
-//   tf:<hash>, tf:total      name frequencies (term-frequency weights)
-//   merge:<mid>, mergeseq    CustomersMerged by id
-//   never:<a>|<b>            never merge this pair
-//   review (zset), reviewitem:<a>|<b>
+// Redis keys and scripts: identity_store.h. Decisions (thresholds, customer
+// ids, survivorship, double taps): decisions.h; the shared-key test:
+// engine/shared_keys.h. Resolution of new records: resolve_many.cc.
 
 #include <array>
 #include <cstdint>
@@ -45,40 +31,14 @@
 
 #include "absl/status/statusor.h"
 #include "common/redis/redis_client.h"
+#include "common/util/clock.h"
+#include "common/util/sharded_cache.h"
 #include "crm/v1/identity.pb.h"
 #include "services/dedup/engine/model.h"
+#include "services/dedup/stream/decisions.h"
+#include "services/dedup/stream/identity_store.h"
 
 namespace crm::dedup {
-
-// A string-keyed map for process-wide caches read by several workers: split
-// into shards, each under its own lock, and bounded (a full shard is
-// cleared). Find returns a copy, V{} when absent.
-template <typename V, size_t kPerShard>
-class ShardedCache {
- public:
-  V Find(const std::string& key) const {
-    const Shard& s = ShardOf(key);
-    std::shared_lock l(s.mu);
-    auto it = s.map.find(key);
-    return it == s.map.end() ? V{} : it->second;
-  }
-  void Put(const std::string& key, V value) {
-    Shard& s = ShardOf(key);
-    std::unique_lock l(s.mu);
-    if (s.map.size() >= kPerShard) s.map.clear();
-    s.map[key] = std::move(value);
-  }
-
- private:
-  static constexpr size_t kShards = 16;
-  struct Shard {
-    mutable std::shared_mutex mu;
-    std::unordered_map<std::string, V> map;
-  };
-  Shard& ShardOf(const std::string& key) { return shards_[std::hash<std::string>{}(key) % kShards]; }
-  const Shard& ShardOf(const std::string& key) const { return shards_[std::hash<std::string>{}(key) % kShards]; }
-  std::array<Shard, kShards> shards_;
-};
 
 // Customers' sampled record ids, kept between batches so that a new
 // record's candidates can be scored without reading them again (their
@@ -87,7 +47,7 @@ class ShardedCache {
 // elsewhere): it only chooses which records are compared, while the
 // customer a match joins is read from the matched record, atomically, when
 // the record is assigned. Bounded.
-class SampleCache : public ShardedCache<std::vector<std::string>, 65'536> {
+class SampleCache : public ShardedCache<std::vector<std::string>, 1 << 20> {
  public:
   // A record joined the customer: it replaces the oldest in a cached sample
   // (`keep` records at most); `created`: the customer is new, this record
@@ -101,14 +61,23 @@ struct IndexOptions {
   std::string prefix = "crm:id:";
   double upper = 0.9999;          // merge automatically at or above
   double lower = 0.90;            // review queue from here
+  Thresholds thresholds() const { return {upper, lower}; }
   int candidates_per_key = 8;     // blocking-set members read per key (the most recent)
   int max_candidates = 8;         // customers scored per new record (those in most of its blocks)
   int records_per_candidate = 4;  // records of a candidate compared
+  // Default region of phones written without a country code, for lookups
+  // and identities that did not come through ingest (whose phones are E.164).
   std::string region = "CN";
   // Source systems from most to least trusted, for golden-record survivorship.
   std::vector<std::string> trusted_sources = {"sales-erp", "ticketing-web", "data-import"};
   // Candidates' samples; null: the index keeps its own.
   std::shared_ptr<SampleCache> samples;
+  // The merge lock: how long a holder keeps it at most, and how long a
+  // merge waits for it before failing (retryable).
+  std::chrono::milliseconds lock_ttl{5'000};
+  std::chrono::milliseconds lock_wait{10'000};
+  // Times written into identity events; null: the system clock.
+  const Clock* clock = nullptr;
 };
 
 // A record's identity as the engine sees it, with its keys.
@@ -167,6 +136,11 @@ class IdentityIndex {
 
   // The stored RecordAssigned of each record id that has one (deduplicated).
   absl::StatusOr<std::vector<crm::v1::RecordAssigned>> StoredRecords(const std::vector<std::string>& record_ids);
+  // What resolving these records decided besides their assignment (shared
+  // keys, merges, review items), to publish again when their delivery is
+  // replayed: the batch that decided them may have failed before its
+  // changes reached crm.identity.v1. Applying them twice changes nothing.
+  absl::StatusOr<std::vector<crm::v1::IdentityEvent>> DecidedChanges(const std::vector<std::string>& record_ids);
   // Survivor of a customer id (itself unless merged).
   absl::StatusOr<std::string> Survivor(std::string customer_id);
   // Lookup by identifier kind (see ResolveRequest).
@@ -187,10 +161,14 @@ class IdentityIndex {
   absl::Status Apply(const crm::v1::IdentityEvent& change);
 
  private:
-  std::string K(std::string_view suffix) const { return prefix_ + std::string(suffix); }
   absl::StatusOr<redis::Reply> Run(const redis::Command& cmd);
   absl::StatusOr<std::vector<redis::Reply>> Pipe(const std::vector<redis::Command>& cmds);
   absl::StatusOr<bool> IsNeverMerge(const std::string& a, const std::string& b);
+  // Merge with the merge lock held.
+  absl::StatusOr<crm::v1::CustomersMerged> MergeLocked(const std::string& a, const std::string& b,
+                                                       const crm::v1::MatchEvidence& evidence,
+                                                       const std::string& actor,
+                                                       std::vector<crm::v1::IdentityEvent>* changes);
   // Recomputes a customer's golden record from all its records.
   absl::Status RefreshGolden(const std::string& customer_id);
   absl::StatusOr<std::vector<crm::v1::RecordAssigned>> Records(const std::string& customer_id, int limit);
@@ -215,6 +193,22 @@ class IdentityIndex {
     // Sampled records not in the view cache: (owner index, record id), read by FillViews.
     std::vector<std::pair<size_t, std::string>> missing;
   };
+  // ResolveMany's stages (resolve_many.cc), in order.
+  struct NewRecord;
+  std::vector<NewRecord> DistinctNewRecords(const std::vector<const crm::v1::Event*>& events,
+                                            const std::vector<Ask*>& asks, std::vector<size_t>* first_of) const;
+  absl::Status ProbeNewRecords(std::vector<NewRecord>& recs);
+  absl::Status MarkSharedKeys(std::vector<NewRecord>& recs);
+  absl::Status ScoreCandidates(std::vector<NewRecord>& recs);
+  absl::StatusOr<std::vector<ClaimReply>> ClaimKeys(const std::vector<NewRecord>& recs);
+  absl::Status AssignRecords(std::vector<NewRecord>& recs, const std::vector<const crm::v1::Event*>& events,
+                             std::vector<ClaimReply>& claims);
+  absl::Status MergeHoldersAndQueueReviews(std::vector<NewRecord>& recs);
+  absl::Status MergeWithinSlice(std::vector<NewRecord>& recs);
+  absl::Status RememberDecisions(const std::vector<NewRecord>& recs);
+  crm::v1::IdentityEvent KeySharedEvent(const std::string& key, const std::string& holder,
+                                        const std::string& record_id) const;
+
   // Stage-1 reads of a new record, appended to `out`; returns how many.
   size_t ProbeReads(const RecordView& view, std::vector<redis::Command>* out) const;
   absl::StatusOr<Probe> ParseProbe(const redis::Reply* replies, size_t count, const RecordView& view) const;
@@ -232,8 +226,9 @@ class IdentityIndex {
   // `replayed`: applied from crm.identity.v1 (rebuild), not decided here.
   std::vector<redis::Command> AssignCommands(const crm::v1::RecordAssigned& record, const RecordView& view,
                                              bool replayed) const;
-  absl::Status Lock();
-  void Unlock();
+  // Takes the merge lock: its owner token, or UNAVAILABLE after lock_wait.
+  absl::StatusOr<std::string> Lock();
+  void Unlock(const std::string& token);
   // The command returning a record's customer (survivor), nil if none.
   redis::Command CustomerOfRecord(const std::string& record_id) const;
   // Record ids this index resolved or found lately (hashed; bounded, cleared when full).
@@ -243,7 +238,8 @@ class IdentityIndex {
   redis::KeyValueStore& kv_;
   const Model& model_;
   IndexOptions opt_;
-  std::string prefix_;
+  IndexKeys keys_;
+  const Clock* clock_;
   mutable std::mutex recent_mu_;
   mutable std::unordered_set<uint64_t> recent_;
 };

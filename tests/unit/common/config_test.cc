@@ -135,5 +135,35 @@ TEST(Config, DurationUnits) {
   EXPECT_FALSE(ParseDuration("10").ok());
 }
 
+TEST(Config, DoublesParseAndRejectNonNumbers) {
+  Schema s;
+  s.Double("dedup.upper", 0.9999, "upper");
+  auto cfg = Config::Parse(s, "", "test", Env({}));
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_DOUBLE_EQ(cfg->GetDouble("dedup.upper"), 0.9999);
+  cfg = Config::Parse(s, "dedup:\n  upper: 1e-3\n", "test", Env({}));
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_DOUBLE_EQ(cfg->GetDouble("dedup.upper"), 0.001);
+  auto bad = Config::Parse(s, "dedup:\n  upper: high\n", "test", Env({}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(std::string(bad.status().message()).find("dedup.upper"), std::string::npos) << bad.status();
+  EXPECT_FALSE(Config::Parse(s, "", "test", Env({{"CRM_DEDUP_UPPER", "nan"}})).ok());
+  EXPECT_EQ(FormatDouble(0.9999), "0.9999");
+}
+
+TEST(Config, RenderedYamlParsesBackToTheDefaults) {
+  Schema s = TestSchema();
+  s.Double("dedup.upper", 0.9999, "upper").String("dedup.quoted", "a \"b\" c", "quotes survive");
+  std::string yaml = RenderYaml(s, "crm-test");
+  EXPECT_NE(yaml.find("# brokers\n  brokers: \"127.0.0.1:9092\"\n"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("CRM_REDIS_PASSWORD"), std::string::npos) << "secrets are named, not written: " << yaml;
+  auto cfg = Config::Parse(s, yaml, "rendered", Env({}));
+  ASSERT_TRUE(cfg.ok()) << cfg.status() << "\n" << yaml;
+  for (const auto& spec : s.keys()) {
+    EXPECT_EQ(cfg->GetString(spec.key), spec.default_value) << spec.key;
+    if (!spec.secret) EXPECT_EQ(cfg->Origin(spec.key), "rendered") << spec.key << " is written in the file";
+  }
+}
+
 }  // namespace
 }  // namespace crm::config

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "common/util/strings.h"
-#include "services/dedup/engine/batch.h"
+#include "services/dedup/engine/record_set.h"
 #include "services/dedup/engine/comparators.h"
 #include "services/dedup/engine/model.h"
 #include "services/dedup/engine/record.h"
@@ -695,14 +695,14 @@ TEST(ModelTest, EstimateLearnsFromClearData) {
 // ---------------------------------------------------------------------------
 // Batch resolution
 
-BatchOptions SmallRunOptions() {
-  BatchOptions o;
+RecordSetOptions SmallRunOptions() {
+  RecordSetOptions o;
   o.threads = 1;
   o.random_pairs = 20'000;
   return o;
 }
 
-bool SameCluster(const BatchResult& r, const std::map<std::string, size_t>& index, const std::string& a,
+bool SameCluster(const RecordSetResult& r, const std::map<std::string, size_t>& index, const std::string& a,
                  const std::string& b) {
   return r.cluster.at(index.at(a)) == r.cluster.at(index.at(b));
 }
@@ -780,7 +780,7 @@ std::map<std::string, size_t> IndexById(const std::vector<RawRecord>& records) {
 TEST(ResolveBatchTest, HandMadeSet) {
   const auto records = HandMadeRecords();
   const auto index = IndexById(records);
-  const BatchResult r = ResolveBatch(IdentityLayout(), records, SmallRunOptions());
+  const RecordSetResult r = ResolveRecordSet(IdentityLayout(), records, SmallRunOptions());
   ASSERT_EQ(r.cluster.size(), records.size());
   EXPECT_EQ(r.stats.records, static_cast<int64_t>(records.size()));
   EXPECT_LT(r.stats.profiles, r.stats.records) << "zw5 repeats zw1 exactly";
@@ -817,9 +817,9 @@ TEST(ResolveBatchTest, HandMadeSet) {
 TEST(ResolveBatchTest, OversizedBlocksAreSkippedAndReported) {
   const auto records = HandMadeRecords();
   const auto index = IndexById(records);
-  BatchOptions o = SmallRunOptions();
+  RecordSetOptions o = SmallRunOptions();
   o.max_block = 2;
-  const BatchResult r = ResolveBatch(IdentityLayout(), records, o);
+  const RecordSetResult r = ResolveRecordSet(IdentityLayout(), records, o);
   EXPECT_GT(r.stats.oversized_blocks, 0);
   ASSERT_FALSE(r.oversized.empty());
   EXPECT_LE(r.oversized.size(), 20u);
@@ -956,7 +956,7 @@ Generated GenerateShow(int people, uint64_t seed) {
   return g;
 }
 
-bool Reviewed(const BatchResult& r, size_t x, size_t y) {
+bool Reviewed(const RecordSetResult& r, size_t x, size_t y) {
   return std::any_of(r.review.begin(), r.review.end(), [&](const ReviewPair& p) {
     const uint32_t a = r.cluster[p.a], b = r.cluster[p.b];
     return (a == r.cluster[x] && b == r.cluster[y]) || (a == r.cluster[y] && b == r.cluster[x]);
@@ -976,9 +976,9 @@ TEST(ResolveBatchTest, LargerSetJoinsVariantsAndKeepsPeopleApart) {
     g.person.push_back(-1);
   }
   const auto index = IndexById(g.records);
-  BatchOptions o;  // default thresholds
+  RecordSetOptions o;  // default thresholds
   o.random_pairs = 100'000;
-  const BatchResult r = ResolveBatch(IdentityLayout(), g.records, o);
+  const RecordSetResult r = ResolveRecordSet(IdentityLayout(), g.records, o);
   ASSERT_EQ(r.cluster.size(), g.records.size());
 
   std::map<char, int> total, joined, surfaced;  // by variant kind: d, w, v
@@ -1038,11 +1038,11 @@ TEST(ResolveBatchTest, LargerSetJoinsVariantsAndKeepsPeopleApart) {
 }
 
 TEST(ResolveBatchTest, EmptyAndSingleInputs) {
-  const BatchResult none = ResolveBatch(IdentityLayout(), {}, SmallRunOptions());
+  const RecordSetResult none = ResolveRecordSet(IdentityLayout(), {}, SmallRunOptions());
   EXPECT_TRUE(none.cluster.empty());
   EXPECT_EQ(none.stats.clusters, 0);
-  const BatchResult one =
-      ResolveBatch(IdentityLayout(), {Rec("1", {{FieldKind::kName, "张伟"}})}, SmallRunOptions());
+  const RecordSetResult one =
+      ResolveRecordSet(IdentityLayout(), {Rec("1", {{FieldKind::kName, "张伟"}})}, SmallRunOptions());
   ASSERT_EQ(one.cluster.size(), 1u);
   EXPECT_EQ(one.cluster[0], 0u);
 }
@@ -1051,7 +1051,7 @@ TEST(ResolveBatchTest, BlankRecordsStayApart) {
   using K = FieldKind;
   const std::vector<RawRecord> records = {Rec("a", {{K::kName, " "}}), Rec("b", {}), Rec("c", {{K::kEmail, ""}}),
                                           Rec("d", {{K::kName, "张伟"}}), Rec("e", {{K::kName, "张伟"}})};
-  const BatchResult r = ResolveBatch(IdentityLayout(), records, SmallRunOptions());
+  const RecordSetResult r = ResolveRecordSet(IdentityLayout(), records, SmallRunOptions());
   ASSERT_EQ(r.cluster.size(), records.size());
   EXPECT_EQ(r.cluster[0], 0u);
   EXPECT_EQ(r.cluster[1], 1u) << "nothing to compare is no evidence of one person";
@@ -1116,8 +1116,8 @@ TEST(ResolveBatchTest, LearnsMatchesWithoutAnyKeyColumn) {
       person.push_back(n);
     }
   }
-  BatchOptions o = SmallRunOptions();
-  const BatchResult r = ResolveBatch(layout, records, o);
+  RecordSetOptions o = SmallRunOptions();
+  const RecordSetResult r = ResolveRecordSet(layout, records, o);
   ASSERT_EQ(r.cluster.size(), records.size());
   int64_t true_pairs = 0, predicted = 0, correct = 0;
   for (size_t i = 0; i < records.size(); ++i) {

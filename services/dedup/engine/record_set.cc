@@ -1,4 +1,6 @@
-#include "services/dedup/engine/batch.h"
+#include "services/dedup/engine/record_set.h"
+
+#include "services/dedup/engine/shared_keys.h"
 
 #include <algorithm>
 #include <atomic>
@@ -79,10 +81,10 @@ uint64_t Fingerprint(const Prepared& p) {
 
 }  // namespace
 
-BatchResult ResolveBatch(const Layout& layout, const std::vector<RawRecord>& records, const BatchOptions& opt) {
+RecordSetResult ResolveRecordSet(const Layout& layout, const std::vector<RawRecord>& records, const RecordSetOptions& opt) {
   const auto t_start = Clock::now();
-  BatchResult result;
-  BatchStats& st = result.stats;
+  RecordSetResult result;
+  RecordSetStats& st = result.stats;
   const size_t n = records.size();
   const size_t nf = layout.fields().size();
   const int threads = std::max(1, opt.threads);
@@ -169,17 +171,9 @@ BatchResult ResolveBatch(const Layout& layout, const std::vector<RawRecord>& rec
     st.deterministic_keys = static_cast<int64_t>(groups.size());
     for (auto& [key, members] : groups) {
       if (members.size() < 2) continue;
-      // Shared when two clearly different names use it.
-      std::vector<uint32_t> reps;
-      for (uint32_t q : members) {
-        const auto& name = P(q).name;
-        if (name.empty()) continue;
-        bool matched = false;
-        for (uint32_t r : reps) matched = matched || CompareNames(name, P(r).name) != kNameDifferent;
-        if (!matched) reps.push_back(q);
-        if (reps.size() >= 2) break;
-      }
-      if (reps.size() >= 2) {
+      std::vector<const NameValue*> names;
+      for (uint32_t q : members) names.push_back(&P(q).name);
+      if (KeyIsShared(names)) {
         st.shared_keys++;
         continue;
       }

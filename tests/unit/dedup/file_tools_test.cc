@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "common/util/strings.h"
-#include "services/dedup/batch/csv.h"
-#include "services/dedup/batch/eval.h"
-#include "services/dedup/batch/progress.h"
-#include "services/dedup/batch/schema.h"
+#include "services/dedup/files/csv.h"
+#include "services/dedup/files/eval.h"
+#include "services/dedup/files/progress.h"
+#include "services/dedup/files/schema.h"
 
 namespace crm::dedup {
 namespace {

@@ -1,4 +1,4 @@
-#include "services/dedup/batch/schema.h"
+#include "services/dedup/files/schema.h"
 
 #include <fstream>
 #include <optional>

@@ -1,4 +1,4 @@
-#include "services/dedup/batch/csv.h"
+#include "services/dedup/files/csv.h"
 
 #include <algorithm>
 #include <array>

@@ -23,7 +23,7 @@
 
 namespace crm::dedup {
 
-struct BatchOptions {
+struct RecordSetOptions {
   std::string region = "CN";  // default phone region
   double upper = 0.9999;      // match probability at which pairs merge automatically
   double lower = 0.90;        // from here up to `upper`: review queue
@@ -47,7 +47,7 @@ struct OversizedBlock {
   size_t size = 0;      // profiles in it
 };
 
-struct BatchStats {
+struct RecordSetStats {
   int64_t records = 0, profiles = 0;
   int64_t deterministic_keys = 0, shared_keys = 0, deterministic_joins = 0;
   int64_t blocks = 0, oversized_blocks = 0, candidate_pairs = 0, comparisons = 0;
@@ -55,14 +55,14 @@ struct BatchStats {
   double prepare_s = 0, keys_s = 0, blocking_s = 0, estimate_s = 0, scoring_s = 0, total_s = 0;
 };
 
-struct BatchResult {
+struct RecordSetResult {
   std::vector<uint32_t> cluster;  // per record: index of the first record of its cluster
   std::vector<ReviewPair> review;
   std::vector<OversizedBlock> oversized;  // the largest, at most 20
   Model model;
-  BatchStats stats;
+  RecordSetStats stats;
 };
 
-BatchResult ResolveBatch(const Layout& layout, const std::vector<RawRecord>& records, const BatchOptions& options);
+RecordSetResult ResolveRecordSet(const Layout& layout, const std::vector<RawRecord>& records, const RecordSetOptions& options);
 
 }  // namespace crm::dedup

@@ -1,4 +1,4 @@
-#include "services/dedup/batch/progress.h"
+#include "services/dedup/files/progress.h"
 
 #include <unistd.h>
 

@@ -1,10 +1,10 @@
-#include "services/dedup/batch/eval.h"
+#include "services/dedup/files/eval.h"
 
 #include <fstream>
 #include <vector>
 
 #include "common/util/strings.h"
-#include "services/dedup/batch/csv.h"
+#include "services/dedup/files/csv.h"
 
 namespace crm::dedup {
 namespace {
