@@ -331,17 +331,6 @@ absl::Status Consumer::RunAsync(const AsyncBatchHandler& handler, size_t max_in_
   return absl::OkStatus();
 }
 
-std::vector<std::pair<std::string, int32_t>> Consumer::Assignment() const {
-  std::vector<std::pair<std::string, int32_t>> out;
-  if (!rk_) return out;
-  rd_kafka_topic_partition_list_t* parts = nullptr;
-  if (rd_kafka_assignment(rk_, &parts) == RD_KAFKA_RESP_ERR_NO_ERROR && parts) {
-    for (int i = 0; i < parts->cnt; ++i) out.emplace_back(parts->elems[i].topic, parts->elems[i].partition);
-    rd_kafka_topic_partition_list_destroy(parts);
-  }
-  return out;
-}
-
 absl::StatusOr<int> PartitionCount(const std::string& brokers, const std::string& topic,
                                    std::chrono::milliseconds timeout) {
   auto rk = MakeQueryHandle(brokers, "");

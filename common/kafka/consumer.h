@@ -74,9 +74,6 @@ class Consumer {
   // Safe from any thread: finish the current batch, commit, leave the group.
   void Stop() { stop_.store(true); }
 
-  // Partitions currently assigned to this member.
-  std::vector<std::pair<std::string, int32_t>> Assignment() const;
-
  private:
   explicit Consumer(const ConsumerOptions& options);
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <set>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -14,7 +16,10 @@
 #include "common/redis/redis_client.h"
 #include "common/testing/redis_server.h"
 #include "common/util/proto_time.h"
+#include "common/shows/registry.h"
+#include "common/util/clock.h"
 #include "services/dedup/stream/dedup_app.h"
+#include "services/ingest/event_rules.h"
 
 namespace crm::dedup {
 namespace {
@@ -208,6 +213,96 @@ TEST_F(ResolveSliceTest, NewPersonLosingTheRaceForItsKeyEndsAsOneCustomer) {
   auto by_record = client_->Run({"GET", "crm:id:rec:" + (*second)[0].record_id + ":c"});
   ASSERT_TRUE(by_record.ok());
   EXPECT_EQ(by_record->str, (*first)[0].customer_id);
+}
+
+// A show in Berlin: ingest normalizes phones with the show's country, and
+// dedup keys on what ingest computed, so a local and an international
+// rendering of one number are one key.
+TEST_F(ResolveSliceTest, GermanShowPhonesWrittenLocallyAndInternationallyAreOneCustomer) {
+  shows::ShowRegistry registry;
+  crm::v1::ShowSeries series;
+  series.set_show_id("ifa");
+  series.set_name("IFA Berlin");
+  series.set_country("DE");
+  series.set_time_zone("Europe/Berlin");
+  series.set_version(1);
+  auto* edition = series.add_editions();
+  edition->set_edition_id("2026");
+  edition->set_open_date("2026-09-04");
+  edition->set_close_date("2026-09-08");
+  ASSERT_TRUE(shows::ShowRegistry::Validate(series).ok());
+  registry.Apply(series);
+  FakeClock clock(1'788'000'000'000);  // 2026-08-29, before the show
+  std::vector<crm::v1::Event> events;
+  for (auto [i, name, phone] : {std::tuple{1, "Jürgen Müller", "030 12345678"}, {2, "Juergen Mueller", "+49 30 12345678"}}) {
+    crm::v1::Event ev = Registration(i, name, "");
+    ev.set_show_id("ifa");
+    SetTimestampMillis(ev.mutable_occurred_at(), 1'787'900'000'000 + i);
+    ev.mutable_identity()->set_phone(phone);
+    auto problem = ingest::ValidateAndNormalize(ev, ingest::EventContext{}, registry, clock);
+    ASSERT_FALSE(problem.has_value()) << problem->code << " " << problem->message;
+    ASSERT_EQ(ev.identity().normalized().phone_e164(), "+493012345678");
+    events.push_back(ev);
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  std::vector<crm::v1::IdentityEvent> changes;
+  // Each in a slice of its own: the second finds the first by its phone.
+  ASSERT_TRUE(Run(MakeSlice({events[0]}, 10), &out, &changes).ok());
+  ASSERT_TRUE(Run(MakeSlice({events[1]}, 11), &out, &changes).ok());
+  ASSERT_EQ(out.size(), 2u);
+  crm::v1::ResolvedEvent a, b;
+  ASSERT_TRUE(a.ParseFromString(out[0].second));
+  ASSERT_TRUE(b.ParseFromString(out[1].second));
+  EXPECT_EQ(a.customer_id(), b.customer_id()) << "030 12345678 at a Berlin show is +49 30 12345678";
+  EXPECT_EQ(b.match().rule(), "key:phone");
+  EXPECT_EQ(b.match().key(), "+493012345678");
+}
+
+// A slice that decided a merge, then failed before its changes reached
+// crm.identity.v1, is redelivered: the replay publishes the merge again, so
+// the topic can still rebuild the index.
+TEST_F(ResolveSliceTest, RedeliveredSliceRepublishesTheMergeItDecided) {
+  crm::v1::Event by_email = Registration(1, "王芳", "wang.fang@example.com");
+  crm::v1::Event by_phone = Registration(2, "王芳", "");
+  by_phone.mutable_identity()->set_phone("+8613800138000");
+  crm::v1::Event both = Registration(3, "王芳", "wang.fang@example.com");
+  both.mutable_identity()->set_phone("+8613800138000");
+  std::vector<std::pair<std::string, std::string>> out;
+  std::vector<crm::v1::IdentityEvent> changes;
+  ASSERT_TRUE(Run(MakeSlice({by_email}, 1), &out, &changes).ok());
+  ASSERT_TRUE(Run(MakeSlice({by_phone}, 2), &out, &changes).ok());
+  std::set<std::string> customers;
+  for (const auto& [cid, value] : out) customers.insert(cid);
+  ASSERT_EQ(customers.size(), 2u) << "email and phone alone are two customers";
+
+  Slice decisive = MakeSlice({both}, 3);
+  std::vector<crm::v1::IdentityEvent> first, replay;
+  ASSERT_TRUE(Run(decisive, &out, &first).ok());
+  std::vector<std::string> merges;
+  for (const auto& c : first) {
+    if (c.has_merged()) merges.push_back(c.merged().merge_id());
+  }
+  ASSERT_EQ(merges.size(), 1u) << "the record holding both keys merges the two";
+
+  // The batch failed after this: the same delivery again.
+  ASSERT_TRUE(Run(decisive, &out, &replay).ok());
+  std::vector<std::string> again;
+  bool assigned = false;
+  for (const auto& c : replay) {
+    if (c.has_merged()) again.push_back(c.merged().merge_id());
+    assigned = assigned || c.has_record_assigned();
+  }
+  EXPECT_TRUE(assigned) << "the record's assignment is published again";
+  EXPECT_EQ(again, merges) << "the merge is published again, and only it";
+
+  // Applying the republished merge (a rebuild reading both copies) changes nothing.
+  auto before = index_->GetCustomer(*customers.begin());
+  ASSERT_TRUE(before.ok());
+  for (const auto& c : replay) ASSERT_TRUE(index_->Apply(c).ok());
+  auto after = index_->GetCustomer(*customers.begin());
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->history_size(), before->history_size()) << after->DebugString();
+  EXPECT_EQ(after->records_size(), before->records_size());
 }
 
 }  // namespace
