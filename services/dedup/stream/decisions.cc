@@ -137,21 +137,25 @@ Lead FoldTaps(std::vector<TapScan> scans, const TapScan& scan, std::chrono::mill
               scans.end());
   // Walk the chains of scans within the window of each other; keep the one
   // holding `scan`.
-  size_t first = 0;
+  size_t first = 0, size = 0;
   Lead lead;
   bool found = false;
   for (size_t i = 0; i < scans.size(); ++i) {
     if (i > 0 && scans[i].at_ms - scans[i - 1].at_ms > window.count()) {
       if (found) break;
       first = i;
+      size = 0;
       lead = Lead{};
     }
     const int64_t since_first = (scans[i].at_ms - scans[first].at_ms) / 1000;
     lead.dwell_seconds = std::max<uint32_t>(lead.dwell_seconds, static_cast<uint32_t>(since_first) + scans[i].dwell_seconds);
     found = found || scans[i].event_id == scan.event_id;
+    ++size;
   }
   lead.lead_id = scans[first].event_id;
-  lead.update = lead.lead_id != scan.event_id;
+  // A double tap whichever of the two arrived first: a late upload of the
+  // earlier scan is counted as the tap, not as a second lead.
+  lead.update = size > 1;
   return lead;
 }
 

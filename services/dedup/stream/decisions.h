@@ -80,15 +80,16 @@ struct TapScan {
 struct Lead {
   std::string lead_id;  // the event id of the lead's first scan
   uint32_t dwell_seconds = 0;
-  bool update = false;  // this scan is a double tap of lead_id
+  bool update = false;  // the lead holds other scans: this one is a double tap of lead_id
 };
 // The lead a scan belongs to, given every scan of the same badge at the same
 // booth seen so far (`scans`, in any order, may include `scan` itself):
 // scans whose gaps are within `window` form one lead, which starts at its
 // earliest scan; its dwell is the longest of (time since the first scan +
-// that scan's dwell). Depends only on the set of scans, not on the order
-// they arrived in (offline scanners upload late), and a replayed scan gets
-// the same lead again.
+// that scan's dwell); a scan is a double tap (`update`) when its lead holds
+// other scans, whichever arrived first. The lead depends only on the set of
+// scans, not on the order they arrived in (offline scanners upload late),
+// and a replayed scan gets the same lead again.
 Lead FoldTaps(std::vector<TapScan> scans, const TapScan& scan, std::chrono::milliseconds window);
 
 }  // namespace crm::dedup

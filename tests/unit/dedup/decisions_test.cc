@@ -145,7 +145,15 @@ TEST(DoubleTaps, AReplayedScanGetsTheSameLead) {
   EXPECT_EQ(again.dwell_seconds, first.dwell_seconds);
   Lead lead_again = FoldTaps(seen, Scan("e1", 100, 5), seconds(60));
   EXPECT_EQ(lead_again.lead_id, "e1");
-  EXPECT_FALSE(lead_again.update);
+}
+
+TEST(DoubleTaps, TheEarlierScanArrivingSecondIsTheTap) {
+  // The later scan came first (an offline upload of the earlier one).
+  Lead later = FoldTaps({}, Scan("e2", 103), seconds(60));
+  EXPECT_FALSE(later.update);
+  Lead earlier = FoldTaps({Scan("e2", 103)}, Scan("e1", 100), seconds(60));
+  EXPECT_TRUE(earlier.update) << "one of the two is a double tap, whichever arrived first";
+  EXPECT_EQ(earlier.lead_id, "e1") << "the lead starts at its earliest scan";
 }
 
 TEST(DoubleTaps, ArrivalOrderDoesNotChangeTheLeads) {
