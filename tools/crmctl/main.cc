@@ -17,8 +17,11 @@
 //       crm.deadletter.v1 by reason.
 //   crmctl dedup-report ADDR --brokers LIST [--group crm-dedup] [--timeout 600s]
 //                       [--clusters OUT.csv] [--truth TRUTH.csv]
+//                       [--resolved-topic T] [--identity-topic T]
 //       Waits until the dedup group has consumed crm.events.v1, then counts
-//       crm.resolved.v1 by match rule, customers, leads and double taps. Ids
+//       crm.resolved.v1 by match rule, customers, leads and double taps, and
+//       the distinct merges, shared keys and review items on crm.identity.v1
+//       (changes published again by a replayed delivery count once). Ids
 //       merged since are mapped to their survivor through IdentityService at
 //       ADDR. Writes event_id,customer_id as record_id,cluster_id and scores
 //       it against a record_id,entity_id truth file (crm-dedup eval's metrics).
@@ -65,7 +68,7 @@ using Args = std::map<std::string, std::string>;
                "  crmctl publish-files --brokers LIST --dir DIR\n"
                "  crmctl ingest-report --brokers LIST [--group crm-ingest] [--timeout 600s]\n"
                "  crmctl dedup-report ADDR --brokers LIST [--group crm-dedup] [--timeout 600s] [--clusters OUT.csv]\n"
-               "                      [--truth TRUTH.csv]\n");
+               "                      [--truth TRUTH.csv] [--resolved-topic T] [--identity-topic T]\n");
   std::exit(code);
 }
 
@@ -340,26 +343,42 @@ int DedupReport(const std::vector<std::string>& pos, const Args& args) {
   std::string brokers = Required(args, "brokers");
   std::string group = args.count("group") ? args.at("group") : "crm-dedup";
   auto timeout = DurationArg(args, "timeout", "600s");
+  const std::string resolved_topic = args.count("resolved-topic") ? args.at("resolved-topic") : "crm.resolved.v1";
+  const std::string identity_topic = args.count("identity-topic") ? args.at("identity-topic") : "crm.identity.v1";
   if (!WaitForLag(brokers, group, {"crm.events.v1"}, timeout, "dedup")) return 1;
+  // A replayed delivery is resolved and published again: each event counts
+  // once, as its last resolution.
+  std::unordered_map<std::string, crm::v1::ResolvedEvent> last;  // event id -> its latest resolution
+  long copies = 0;
+  bool ok = ReadTopic(brokers, resolved_topic, [&](const crm::kafka::Message& m) {
+    crm::v1::ResolvedEvent r;
+    if (!r.ParseFromString(m.value)) return;
+    r.mutable_event()->clear_identity();  // only ids and the match are needed
+    auto [it, fresh] = last.try_emplace(r.event().event_id());
+    if (!fresh) copies++;
+    it->second = std::move(r);
+  });
   std::map<std::string, long> by_rule;
   std::unordered_map<std::string, std::string> customer_of;  // event id -> customer id at resolution
   std::set<std::string> leads;
-  long double_taps = 0, events = 0, merges = 0, unmerges = 0, shared = 0, review = 0;
-  bool ok = ReadTopic(brokers, "crm.resolved.v1", [&](const crm::kafka::Message& m) {
-    crm::v1::ResolvedEvent r;
-    if (!r.ParseFromString(m.value)) return;
+  long double_taps = 0, events = 0;
+  for (const auto& [id, r] : last) {
     events++;
     by_rule[r.match().rule().substr(0, r.match().rule().find(':'))]++;
-    customer_of[r.event().event_id()] = r.customer_id();
+    customer_of[id] = r.customer_id();
     if (!r.lead_id().empty()) (r.lead_update() ? double_taps++ : (leads.insert(r.lead_id()), 0));
-  });
-  ok = ok && ReadTopic(brokers, "crm.identity.v1", [&](const crm::kafka::Message& m) {
+  }
+  std::set<std::string> merges, unmerges, shared, review;
+  ok = ok && ReadTopic(brokers, identity_topic, [&](const crm::kafka::Message& m) {
     crm::v1::IdentityEvent ch;
     if (!ch.ParseFromString(m.value)) return;
-    merges += ch.has_merged();
-    unmerges += ch.has_unmerged();
-    shared += ch.has_key_shared();
-    review += ch.has_review_queued();
+    if (ch.has_merged()) merges.insert(ch.merged().merge_id());
+    if (ch.has_unmerged()) unmerges.insert(ch.unmerged().merge_id());
+    if (ch.has_key_shared()) shared.insert(ch.key_shared().key());
+    if (ch.has_review_queued()) {
+      const auto& q = ch.review_queued();
+      review.insert(std::min(q.customer_id(), q.candidate_id()) + "|" + std::max(q.customer_id(), q.candidate_id()));
+    }
   });
   if (!ok) return 1;
   // Customers as they are now: follow merges to the survivor.
@@ -386,10 +405,11 @@ int DedupReport(const std::vector<std::string>& pos, const Args& args) {
     clusters[ev] = survivor[cid];
     customers.insert(survivor[cid]);
   }
-  std::printf("\nResolved events on crm.resolved.v1: %ld\n", events);
+  std::printf("\nResolved events on %s: %ld\n", resolved_topic.c_str(), events);
+  if (copies) std::printf("  (%ld more copies from replayed deliveries)\n", copies);
   for (const auto& [k, n] : by_rule) std::printf("  %-40s %8ld\n", ("by " + k).c_str(), n);
-  std::printf("Customers: %zu (merges %ld, unmerges %ld, shared keys %ld, review queue items %ld)\n", customers.size(),
-              merges, unmerges, shared, review);
+  std::printf("Customers: %zu (merges %zu, unmerges %zu, shared keys %zu, review queue items %zu)\n", customers.size(),
+              merges.size(), unmerges.size(), shared.size(), review.size());
   std::printf("Booth leads: %zu (double taps folded into them: %ld)\n", leads.size(), double_taps);
   if (args.count("clusters")) {
     std::ofstream out(args.at("clusters"));

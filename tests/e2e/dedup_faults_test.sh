@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# e2e fault test of streaming dedup: a simulated show (seed 99, 2,000
+# visitors, 150 exhibitors: ~35k events) goes through ingest once; the
+# stack's own dedup resolves it uninterrupted (the reference). A second
+# dedup deployment (its own group, Redis prefix and output topics) resolves
+# the same crm.events.v1 while faults happen:
+#   kill   SIGKILL at three random points mid-stream, restarted each time
+#   scale  1 -> 3 -> 1 replicas during the stream (two join, then leave)
+# Its outcome must equal the reference: the same clustering of every event,
+# the same number of customers, merges and review items.
+#   tests/e2e/dedup_faults_test.sh kill|scale [SEED]
+set -euo pipefail
+MODE="${1:?kill, scale or none}"
+SEED="${2:-99}"
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+export CRM_BUILD_DIR="${CRM_BUILD_DIR:-$ROOT/build}"
+export CRM_RUN_DIR
+CRM_RUN_DIR="$(mktemp -d /tmp/crm-e2e-faults.XXXXXX)"
+BIN="$CRM_BUILD_DIR/bin"
+STACK="$ROOT/deploy/local/stack.sh"
+RUN="$CRM_RUN_DIR"
+PIDS=()
+fail() { echo "FAIL: $*" >&2; exit 1; }
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  "$STACK" down >/dev/null 2>&1 || true
+  [ -n "${KEEP_RUN_DIR:-}" ] || rm -rf "$RUN"
+}
+trap cleanup EXIT
+log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
+
+"$STACK" up >/dev/null
+source "$RUN/stack.env"
+SIM="$RUN/sim"
+"$BIN/crm-simulate" --out-dir "$SIM" --visitors 2000 --exhibitors 150 --seed "$SEED" 2>/dev/null
+"$BIN/crmctl" shows-upsert "$CRM_INGEST_GRPC" --file "$SIM/show.json" >/dev/null
+"$BIN/crmctl" publish-files --brokers "$CRM_KAFKA_BROKERS" --dir "$SIM" >/dev/null
+"$BIN/crmctl" ingest-report --brokers "$CRM_KAFKA_BROKERS" --timeout 300s >"$RUN/ingest.txt" 2>/dev/null
+accepted=$(sed -n 's/^Accepted events on crm.events.v1: //p' "$RUN/ingest.txt")
+[ "$accepted" -ge 30000 ] || fail "only $accepted events: the replay must have at least 30k"
+log "$accepted events on crm.events.v1"
+
+"$BIN/crmctl" dedup-report "$CRM_DEDUP_GRPC" --brokers "$CRM_KAFKA_BROKERS" --timeout 300s \
+  --clusters "$RUN/reference.csv" >"$RUN/reference.txt" 2>/dev/null || fail "reference dedup-report failed"
+log "reference: $(grep '^Customers' "$RUN/reference.txt")"
+
+# The faulted deployment.
+CONTROL_HOST=${CRM_KAFKA_CONTROL%:*}
+CONTROL_PORT=${CRM_KAFKA_CONTROL##*:}
+for t in crm.resolved.faults.v1 crm.identity.faults.v1; do
+  python3 -c 'import socket,sys; s=socket.create_connection((sys.argv[1], int(sys.argv[2])), 5); s.sendall(sys.argv[3].encode() + b"\n"); s.shutdown(socket.SHUT_WR); print(s.recv(200).decode().strip())' \
+    "$CONTROL_HOST" "$CONTROL_PORT" "create-topic $t 6" >/dev/null
+done
+N=0
+declare -A REPLICA_PID REPLICA_ENDPOINTS
+start_replica() {
+  N=$((N + 1))
+  local ep="$RUN/faults-$N.endpoints"
+  CRM_KAFKA_BROKERS="$CRM_KAFKA_BROKERS" CRM_REDIS_URL="$CRM_REDIS_URL" \
+    CRM_DEDUP_CONSUMER_GROUP=crm-dedup-faults CRM_DEDUP_REDIS_PREFIX="faults:" \
+    CRM_DEDUP_RESOLVED_TOPIC=crm.resolved.faults.v1 CRM_DEDUP_IDENTITY_TOPIC=crm.identity.faults.v1 \
+    "$BIN/crm-dedup" --config "$ROOT/deploy/local/config/dedup.yaml" --endpoints-file "$ep" \
+    >"$RUN/faults-$N.log" 2>&1 </dev/null &
+  local pid=$!
+  PIDS+=("$pid")
+  REPLICA_PID[$N]=$pid
+  REPLICA_ENDPOINTS[$N]=$ep
+  for _ in $(seq 300); do [ -s "$ep" ] && break; sleep 0.1; done
+  [ -s "$ep" ] || fail "replica $N did not start (see $RUN/faults-$N.log)"
+  log "replica $N started (pid $pid)"
+}
+# Events replica N has resolved so far (its own counter).
+resolved_by() {
+  local metrics
+  metrics=$(sed -n 's/^metrics=//p' "${REPLICA_ENDPOINTS[$1]}")
+  curl -s "http://$metrics/metrics" | awk '/^crm_dedup_resolved_total/ { s += $2 } END { printf "%d\n", s }'
+}
+wait_resolved() {  # REPLICA COUNT: until it has resolved COUNT events (or 120 s)
+  local deadline=$((SECONDS + 120))
+  while [ "$(resolved_by "$1")" -lt "$2" ]; do
+    [ $SECONDS -lt $deadline ] || fail "replica $1 did not reach $2 resolved events"
+    sleep 0.05
+  done
+}
+grpc_of() { sed -n 's/^grpc=//p' "${REPLICA_ENDPOINTS[$1]}"; }
+
+RANDOM=$SEED
+case "$MODE" in
+  kill)
+    start_replica
+    for k in 1 2 3; do
+      # A random point in this replica's share of the stream: after it has
+      # resolved between 1,000 and 5,000 more events.
+      at=$((1000 + RANDOM % 4000))
+      wait_resolved "$N" "$at"
+      kill -KILL "${REPLICA_PID[$N]}"
+      wait "${REPLICA_PID[$N]}" 2>/dev/null || true
+      log "replica $N killed after $at events"
+      start_replica
+    done
+    last=$N
+    ;;
+  scale)
+    start_replica
+    wait_resolved 1 $((2000 + RANDOM % 3000))
+    start_replica
+    start_replica
+    log "3 replicas"
+    # Two more join and take partitions; once they have worked, they leave.
+    wait_resolved 2 500
+    wait_resolved 3 500
+    kill -TERM "${REPLICA_PID[2]}" "${REPLICA_PID[3]}"
+    wait "${REPLICA_PID[2]}" 2>/dev/null || true
+    wait "${REPLICA_PID[3]}" 2>/dev/null || true
+    log "back to 1 replica"
+    last=1
+    ;;
+  none)
+    # No fault: how far two uninterrupted deployments differ by themselves.
+    start_replica
+    last=1
+    ;;
+  *) fail "mode is kill, scale or none" ;;
+esac
+
+"$BIN/crmctl" dedup-report "$(grpc_of "$last")" --brokers "$CRM_KAFKA_BROKERS" --group crm-dedup-faults \
+  --resolved-topic crm.resolved.faults.v1 --identity-topic crm.identity.faults.v1 --timeout 300s \
+  --clusters "$RUN/faults.csv" >"$RUN/faults.txt" 2>/dev/null || fail "dedup-report of the faulted run failed"
+log "$MODE: $(grep '^Customers' "$RUN/faults.txt")"
+
+python3 - "$RUN/reference.csv" "$RUN/faults.csv" "$RUN/reference.txt" "$RUN/faults.txt" <<'EOF'
+import csv, re, sys
+def clustering(path):
+    by_cluster = {}
+    for row in csv.DictReader(open(path)):
+        by_cluster.setdefault(row["cluster_id"], set()).add(row["record_id"])
+    return {frozenset(m) for m in by_cluster.values()}
+def counts(path):
+    text = open(path).read()
+    m = re.search(r"^Customers: (\d+) \(merges (\d+), unmerges \d+, shared keys (\d+), review queue items (\d+)\)", text, re.M)
+    ev = re.search(r"^Resolved events on \S+: (\d+)", text, re.M)
+    return {"events": int(ev.group(1)), "customers": int(m.group(1)), "merges": int(m.group(2)),
+            "shared keys": int(m.group(3)), "review items": int(m.group(4))}
+ref, got = clustering(sys.argv[1]), clustering(sys.argv[2])
+a, b = counts(sys.argv[3]), counts(sys.argv[4])
+problems = [f"{k}: reference {a[k]}, {sys.argv[0] and 'faulted'} {b[k]}" for k in a if a[k] != b[k]]
+only_ref, only_got = ref - got, got - ref
+if only_ref or only_got:
+    moved = sum(len(c) for c in only_ref)
+    problems.append(f"clustering differs: {len(only_ref)} reference clusters ({moved} events) are not clusters of the faulted run, "
+                    f"which has {len(only_got)} clusters of its own")
+    for c in sorted(only_ref, key=len, reverse=True)[:3]:
+        problems.append("  e.g. reference cluster " + ",".join(sorted(c)[:4]) + (" ..." if len(c) > 4 else ""))
+print("reference:", a)
+print("faulted:  ", b)
+if problems:
+    print("FAIL:\n" + "\n".join(problems))
+    sys.exit(1)
+print(f"PASS: {len(ref)} clusters of {a['events']} events identical; customers, merges, shared keys, review items equal")
+EOF
