@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # e2e fault test of streaming dedup: a simulated show (seed 99, 2,000
-# visitors, 150 exhibitors: ~35k events) goes through ingest once; the
-# stack's own dedup resolves it uninterrupted (the reference). A second
-# dedup deployment (its own group, Redis prefix and output topics) resolves
-# the same crm.events.v1 while faults happen:
+# visitors, 150 exhibitors: ~35k events) goes through ingest once. Then two
+# dedup deployments, each with its own consumer group, Redis prefix and
+# output topics, resolve the same crm.events.v1 one after the other: the
+# reference uninterrupted with one replica, the other while faults happen:
 #   kill   SIGKILL at three random points mid-stream, restarted each time
 #   scale  1 -> 3 -> 1 replicas during the stream (two join, then leave)
+#   none   no fault (how far two uninterrupted deployments differ)
 # Its outcome must equal the reference: the same clustering of every event,
 # the same number of customers, merges and review items.
 #   tests/e2e/dedup_faults_test.sh kill|scale [SEED]
@@ -40,34 +41,34 @@ accepted=$(sed -n 's/^Accepted events on crm.events.v1: //p' "$RUN/ingest.txt")
 [ "$accepted" -ge 30000 ] || fail "only $accepted events: the replay must have at least 30k"
 log "$accepted events on crm.events.v1"
 
-"$BIN/crmctl" dedup-report "$CRM_DEDUP_GRPC" --brokers "$CRM_KAFKA_BROKERS" --timeout 300s \
-  --clusters "$RUN/reference.csv" >"$RUN/reference.txt" 2>/dev/null || fail "reference dedup-report failed"
-log "reference: $(grep '^Customers' "$RUN/reference.txt")"
-
-# The faulted deployment.
+# A deployment: replicas of crm-dedup with their own group, prefix and topics.
 CONTROL_HOST=${CRM_KAFKA_CONTROL%:*}
 CONTROL_PORT=${CRM_KAFKA_CONTROL##*:}
-for t in crm.resolved.faults.v1 crm.identity.faults.v1; do
-  python3 -c 'import socket,sys; s=socket.create_connection((sys.argv[1], int(sys.argv[2])), 5); s.sendall(sys.argv[3].encode() + b"\n"); s.shutdown(socket.SHUT_WR); print(s.recv(200).decode().strip())' \
-    "$CONTROL_HOST" "$CONTROL_PORT" "create-topic $t 6" >/dev/null
-done
 N=0
 declare -A REPLICA_PID REPLICA_ENDPOINTS
+DEPLOYMENT=""
+deployment() {
+  DEPLOYMENT=$1
+  for t in "crm.resolved.$1.v1" "crm.identity.$1.v1"; do
+    python3 -c 'import socket,sys; s=socket.create_connection((sys.argv[1], int(sys.argv[2])), 5); s.sendall(sys.argv[3].encode() + b"\n"); s.shutdown(socket.SHUT_WR); s.recv(200)' \
+      "$CONTROL_HOST" "$CONTROL_PORT" "create-topic $t 6"
+  done
+}
 start_replica() {
   N=$((N + 1))
-  local ep="$RUN/faults-$N.endpoints"
+  local ep="$RUN/$DEPLOYMENT-$N.endpoints"
   CRM_KAFKA_BROKERS="$CRM_KAFKA_BROKERS" CRM_REDIS_URL="$CRM_REDIS_URL" \
-    CRM_DEDUP_CONSUMER_GROUP=crm-dedup-faults CRM_DEDUP_REDIS_PREFIX="faults:" \
-    CRM_DEDUP_RESOLVED_TOPIC=crm.resolved.faults.v1 CRM_DEDUP_IDENTITY_TOPIC=crm.identity.faults.v1 \
+    CRM_DEDUP_CONSUMER_GROUP="crm-dedup-$DEPLOYMENT" CRM_DEDUP_REDIS_PREFIX="$DEPLOYMENT:" \
+    CRM_DEDUP_RESOLVED_TOPIC="crm.resolved.$DEPLOYMENT.v1" CRM_DEDUP_IDENTITY_TOPIC="crm.identity.$DEPLOYMENT.v1" \
     "$BIN/crm-dedup" --config "$ROOT/deploy/local/config/dedup.yaml" --endpoints-file "$ep" \
-    >"$RUN/faults-$N.log" 2>&1 </dev/null &
+    >"$RUN/$DEPLOYMENT-$N.log" 2>&1 </dev/null &
   local pid=$!
   PIDS+=("$pid")
   REPLICA_PID[$N]=$pid
   REPLICA_ENDPOINTS[$N]=$ep
   for _ in $(seq 300); do [ -s "$ep" ] && break; sleep 0.1; done
-  [ -s "$ep" ] || fail "replica $N did not start (see $RUN/faults-$N.log)"
-  log "replica $N started (pid $pid)"
+  [ -s "$ep" ] || fail "replica $N did not start (see $RUN/$DEPLOYMENT-$N.log)"
+  log "$DEPLOYMENT replica $N started (pid $pid)"
 }
 # Events replica N has resolved so far (its own counter).
 resolved_by() {
@@ -83,7 +84,20 @@ wait_resolved() {  # REPLICA COUNT: until it has resolved COUNT events (or 120 s
   done
 }
 grpc_of() { sed -n 's/^grpc=//p' "${REPLICA_ENDPOINTS[$1]}"; }
+report() {  # REPLICA: the deployment's outcome once it has consumed everything
+  "$BIN/crmctl" dedup-report "$(grpc_of "$1")" --brokers "$CRM_KAFKA_BROKERS" --group "crm-dedup-$DEPLOYMENT" \
+    --resolved-topic "crm.resolved.$DEPLOYMENT.v1" --identity-topic "crm.identity.$DEPLOYMENT.v1" --timeout 300s \
+    --clusters "$RUN/$DEPLOYMENT.csv" >"$RUN/$DEPLOYMENT.txt" 2>/dev/null || fail "dedup-report of $DEPLOYMENT failed"
+  log "$DEPLOYMENT: $(grep '^Customers' "$RUN/$DEPLOYMENT.txt")"
+}
 
+deployment reference
+start_replica
+report "$N"
+kill -TERM "${REPLICA_PID[$N]}"
+wait "${REPLICA_PID[$N]}" 2>/dev/null || true
+
+deployment faults
 RANDOM=$SEED
 case "$MODE" in
   kill)
@@ -102,31 +116,29 @@ case "$MODE" in
     ;;
   scale)
     start_replica
-    wait_resolved 1 $((2000 + RANDOM % 3000))
+    first=$((N))
+    wait_resolved "$first" $((2000 + RANDOM % 3000))
     start_replica
     start_replica
     log "3 replicas"
     # Two more join and take partitions; once they have worked, they leave.
-    wait_resolved 2 500
-    wait_resolved 3 500
-    kill -TERM "${REPLICA_PID[2]}" "${REPLICA_PID[3]}"
-    wait "${REPLICA_PID[2]}" 2>/dev/null || true
-    wait "${REPLICA_PID[3]}" 2>/dev/null || true
+    wait_resolved $((first + 1)) 500
+    wait_resolved $((first + 2)) 500
+    kill -TERM "${REPLICA_PID[$((first + 1))]}" "${REPLICA_PID[$((first + 2))]}"
+    wait "${REPLICA_PID[$((first + 1))]}" 2>/dev/null || true
+    wait "${REPLICA_PID[$((first + 2))]}" 2>/dev/null || true
     log "back to 1 replica"
-    last=1
+    last=$first
     ;;
   none)
     # No fault: how far two uninterrupted deployments differ by themselves.
     start_replica
-    last=1
+    last=$N
     ;;
   *) fail "mode is kill, scale or none" ;;
 esac
 
-"$BIN/crmctl" dedup-report "$(grpc_of "$last")" --brokers "$CRM_KAFKA_BROKERS" --group crm-dedup-faults \
-  --resolved-topic crm.resolved.faults.v1 --identity-topic crm.identity.faults.v1 --timeout 300s \
-  --clusters "$RUN/faults.csv" >"$RUN/faults.txt" 2>/dev/null || fail "dedup-report of the faulted run failed"
-log "$MODE: $(grep '^Customers' "$RUN/faults.txt")"
+report "$last"
 
 python3 - "$RUN/reference.csv" "$RUN/faults.csv" "$RUN/reference.txt" "$RUN/faults.txt" <<'EOF'
 import csv, re, sys

@@ -62,20 +62,10 @@ std::string RecordIdOf(const crm::v1::Identity& id, const std::string& show_id, 
   return "r:" + Hex(Fnv1a(fp));
 }
 
-void SampleCache::Add(const std::string& customer_id, const std::string& record_id, size_t keep, bool created) {
-  std::vector<std::string> rids = Find(customer_id);
-  if (rids.empty() && !created) return;  // a one-record sample of an older customer would miss its others
-  if (std::find(rids.begin(), rids.end(), record_id) != rids.end()) return;
-  if (keep > 0 && rids.size() >= keep) rids.erase(rids.begin());
-  rids.push_back(record_id);
-  Put(customer_id, std::move(rids));
-}
-
 IdentityIndex::IdentityIndex(redis::KeyValueStore& kv, const Model& model, IndexOptions options)
     : kv_(kv), model_(model), opt_(std::move(options)), keys_(opt_.prefix), clock_(opt_.clock) {
   static const SystemClock system_clock;
   if (!clock_) clock_ = &system_clock;
-  if (!opt_.samples) opt_.samples = std::make_shared<SampleCache>();
 }
 
 absl::StatusOr<Reply> IdentityIndex::Run(const Command& cmd) { return kv_.Run(cmd); }
@@ -280,7 +270,8 @@ std::vector<Command> IdentityIndex::AssignCommands(const crm::v1::RecordAssigned
   // made `cid` an alias since it was claimed.
   std::vector<Command> cmds = {
       {"SET", keys_.Record(ra.record_id()), ra.SerializeAsString()},
-      JoinCommand(keys_, cid, ra.record_id()),
+      JoinCommand(keys_, cid, ra.record_id(), ra.occurred_ms(),
+                  view.prepared.name.empty() ? std::string() : Hex(view.prepared.name.letters)),
   };
   // During a rebuild the counter must pass every id seen (live, the claim
   // script drew the id from it).
@@ -289,8 +280,6 @@ std::vector<Command> IdentityIndex::AssignCommands(const crm::v1::RecordAssigned
   }
   if (!view.prepared.name.empty()) {
     cmds.push_back({"SADD", keys_.CustomerNames(cid), StoredName(view.prepared)});
-    cmds.push_back({"INCR", keys_.NameFrequency(view.prepared.name.letters)});
-    cmds.push_back({"INCR", keys_.NameTotal()});
   }
   // Live, the claim script has set the keys it could use (not shared ones,
   // nor keys another person of another name holds).
@@ -328,6 +317,9 @@ absl::Status IdentityIndex::Apply(const IdentityEvent& ch) {
           {"SADD", keys_.CustomerAliases(m.survivor_id()), m.merged_id()},
           {"SUNIONSTORE", keys_.CustomerNames(m.survivor_id()), keys_.CustomerNames(m.survivor_id()),
            keys_.CustomerNames(m.merged_id())},
+          {"ZUNIONSTORE", keys_.CustomerRecent(m.survivor_id()), "2", keys_.CustomerRecent(m.survivor_id()),
+           keys_.CustomerRecent(m.merged_id()), "AGGREGATE", "MAX"},
+          {"DEL", keys_.CustomerRecent(m.merged_id())},
           {"RPUSH", keys_.CustomerHistory(m.survivor_id()), bytes},
           {"RPUSH", keys_.CustomerHistory(m.merged_id()), bytes},
           {"ZREM", keys_.Review(), PairKey(m.survivor_id(), m.merged_id())},
@@ -373,7 +365,10 @@ absl::Status IdentityIndex::Apply(const IdentityEvent& ch) {
       for (int i = 0; i < u.restored_record_ids_size(); ++i) {
         const std::string& rid = u.restored_record_ids(i);
         const Reply& holder = (*r)[6 + i];
-        if (!holder.is_nil()) moves.push_back({"SREM", keys_.CustomerRecords(holder.str), rid});
+        if (!holder.is_nil()) {
+          moves.push_back({"SREM", keys_.CustomerRecords(holder.str), rid});
+          moves.push_back({"ZREM", keys_.CustomerRecent(holder.str), rid});
+        }
         moves.push_back({"SADD", keys_.CustomerRecords(u.restored_id()), rid});
         moves.push_back({"SET", keys_.RecordCustomer(rid), u.restored_id()});
       }
@@ -387,6 +382,7 @@ absl::Status IdentityIndex::Apply(const IdentityEvent& ch) {
           keys.push_back({"SADD", keys_.CustomerNames(u.restored_id()), StoredName(view.prepared)});
         }
         for (const auto& k : view.keys) keys.push_back({"SET", keys_.Key(k), u.restored_id()});
+        keys.push_back({"ZADD", keys_.CustomerRecent(u.restored_id()), std::to_string(ra.occurred_ms()), ra.record_id()});
       }
       if (auto k = Pipe(keys); !k.ok()) return k.status();
       if (auto st = RefreshGolden(u.survivor_id()); !st.ok()) return st;

@@ -1,5 +1,6 @@
 #include "services/dedup/stream/identity_store.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -83,8 +84,10 @@ end
 return redis.error_reply('alias chain too long at ' .. c)
 )lua"};
 
-// ARGV: key prefix, customer id, record id. Adds the record to the
-// customer's survivor and points the record at it.
+// ARGV: key prefix, customer id, record id, the record's event time, its
+// name's letters hash ("" none). Adds the record to the customer's survivor
+// (its records and their times) and points the record at it; a record new
+// to the customer counts towards its name's frequency.
 const redis::Script kJoinScript{R"lua(
 local prefix, c, rid = ARGV[1], ARGV[2], ARGV[3]
 for i = 1, 32 do
@@ -93,7 +96,12 @@ for i = 1, 32 do
   c = a
 end
 redis.call('SET', prefix .. 'rec:' .. rid .. ':c', c)
-redis.call('SADD', prefix .. 'cust:' .. c .. ':recs', rid)
+local added = redis.call('SADD', prefix .. 'cust:' .. c .. ':recs', rid)
+redis.call('ZADD', prefix .. 'cust:' .. c .. ':recent', ARGV[4], rid)
+if added == 1 and ARGV[5] ~= '' then
+  redis.call('INCR', prefix .. 'tf:' .. ARGV[5])
+  redis.call('INCR', prefix .. 'tf:total')
+end
 return c
 )lua"};
 
@@ -191,10 +199,15 @@ absl::StatusOr<ClaimReply> ParseClaim(const IndexKeys& keys, const Reply& reply)
   return out;
 }
 
-Command JoinCommand(const IndexKeys& keys, const std::string& customer_id, const std::string& record_id) {
+Command JoinCommand(const IndexKeys& keys, const std::string& customer_id, const std::string& record_id,
+                    int64_t occurred_ms, const std::string& name_letters) {
   Command cmd = kJoinScript.Call(0);
-  cmd.insert(cmd.end(), {keys.prefix(), customer_id, record_id});
+  cmd.insert(cmd.end(), {keys.prefix(), customer_id, record_id, std::to_string(occurred_ms), name_letters});
   return cmd;
+}
+
+Command SampleCommand(const IndexKeys& keys, const std::string& customer_id, int n) {
+  return {"ZRANGE", keys.CustomerRecent(customer_id), "0", std::to_string(std::max(1, n) - 1), "REV"};
 }
 
 Command RaiseCommand(const std::string& counter, long long at_least) {

@@ -21,6 +21,7 @@
 //   cust:<cid>:aliases       ids merged into it
 //   cust:<cid>:hist          list of IdentityEvent (merges, unmerges, never-merge)
 //   cust:<cid>:golden        the golden record: hash of field -> GoldenField, "<field>:rank"
+//   cust:<cid>:recent        its record ids by the time of their event (zset): candidates' samples
 //   blocks:<hash>            customers with that blocking key (zset by their latest record's time)
 //   tf:<hash>, tf:total      name frequencies (term-frequency weights)
 //   merge:<mid>, mergeseq    CustomersMerged by id
@@ -78,6 +79,7 @@ class IndexKeys {
   std::string CustomerAliases(std::string_view cid) const { return Cat("cust:", cid, ":aliases"); }
   std::string CustomerHistory(std::string_view cid) const { return Cat("cust:", cid, ":hist"); }
   std::string CustomerGolden(std::string_view cid) const { return Cat("cust:", cid, ":golden"); }
+  std::string CustomerRecent(std::string_view cid) const { return Cat("cust:", cid, ":recent"); }
   std::string Block(uint64_t hash) const { return Cat("blocks:", Hex(hash)); }
   std::string NameFrequency(uint64_t letters) const { return Cat("tf:", Hex(letters)); }
   std::string NameTotal() const { return prefix_ + "tf:total"; }
@@ -139,8 +141,14 @@ struct ClaimReply {
 redis::Command ClaimCommand(const IndexKeys& keys, const ClaimRequest& request);
 absl::StatusOr<ClaimReply> ParseClaim(const IndexKeys& keys, const redis::Reply& reply);
 
-// Adds a record to a customer's survivor and points the record at it.
-redis::Command JoinCommand(const IndexKeys& keys, const std::string& customer_id, const std::string& record_id);
+// Adds a record to a customer's survivor and points the record at it; a
+// record new to the customer also counts towards its name's frequency
+// (`name_letters` "" without a name), so joining again changes nothing.
+redis::Command JoinCommand(const IndexKeys& keys, const std::string& customer_id, const std::string& record_id,
+                           int64_t occurred_ms, const std::string& name_letters);
+// A candidate's sample: its `n` most recent records (by event time, then
+// record id), the same whichever process asks.
+redis::Command SampleCommand(const IndexKeys& keys, const std::string& customer_id, int n);
 // Raises a counter to at least `at_least` (ids seen in a rebuild).
 redis::Command RaiseCommand(const std::string& counter, long long at_least);
 // Sets `key` to `value` only while it still holds `expected`.
