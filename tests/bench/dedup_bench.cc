@@ -49,6 +49,7 @@
 namespace {
 
 crm::testing::RedisServer* g_redis = nullptr;
+const auto g_samples = std::make_shared<crm::dedup::SampleCache>();
 
 const char* kSurnames[] = {"张", "王", "李", "赵", "陈", "刘", "杨", "黄", "周", "吴", "徐", "孙"};
 const char* kGiven[] = {"华", "平", "刚", "桂", "英", "飞", "玲", "辉", "鹏", "鑫", "晨", "宇", "浩", "俊",
@@ -176,6 +177,7 @@ void BM_ResolveSlices(benchmark::State& state) {
   auto model = crm::dedup::LoadModel("");
   crm::dedup::IndexOptions opt;
   opt.prefix = "bench:";
+  opt.samples = g_samples;
   crm::dedup::IdentityIndex index(redis, *model, opt);
   crm::dedup::EventGate gate(opt.prefix, std::chrono::hours(192), std::chrono::seconds(60));
   std::vector<double> local_ms;
@@ -226,6 +228,7 @@ void BM_PacedResolve(benchmark::State& state) {
   auto model = crm::dedup::LoadModel("");
   crm::dedup::IndexOptions opt;
   opt.prefix = "bench:";
+  opt.samples = g_samples;  // one process on one Redis, like the service's workers
   crm::dedup::IdentityIndex index(redis, *model, opt);
   crm::dedup::EventGate gate(opt.prefix, std::chrono::hours(192), std::chrono::seconds(60));
   // Warm up first (per-thread ICU transliterators, memos, Redis connection):

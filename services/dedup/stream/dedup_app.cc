@@ -62,6 +62,7 @@ absl::Status DedupApp::Init() {
   model_ = std::move(*model);
   index_options_.prefix = config_.GetString("dedup.redis_prefix");
   index_options_.region = config_.GetString("dedup.phone_region");
+  index_options_.samples = std::make_shared<SampleCache>();  // shared by the workers and the gRPC service
   index_options_.upper = config_.GetDouble("dedup.upper");
   index_options_.lower = config_.GetDouble("dedup.lower");
   index_options_.lock_ttl = config_.GetDuration("dedup.merge_lock_ttl");

@@ -62,10 +62,20 @@ std::string RecordIdOf(const crm::v1::Identity& id, const std::string& show_id, 
   return "r:" + Hex(Fnv1a(fp));
 }
 
+void SampleCache::Add(const std::string& customer_id, const std::string& record_id, size_t keep, bool created) {
+  std::vector<std::string> rids = Find(customer_id);
+  if (rids.empty() && !created) return;  // a one-record sample of an older customer would miss its others
+  if (std::find(rids.begin(), rids.end(), record_id) != rids.end()) return;
+  if (keep > 0 && rids.size() >= keep) rids.erase(rids.begin());
+  rids.push_back(record_id);
+  Put(customer_id, std::move(rids));
+}
+
 IdentityIndex::IdentityIndex(redis::KeyValueStore& kv, const Model& model, IndexOptions options)
     : kv_(kv), model_(model), opt_(std::move(options)), keys_(opt_.prefix), clock_(opt_.clock) {
   static const SystemClock system_clock;
   if (!clock_) clock_ = &system_clock;
+  if (!opt_.samples) opt_.samples = std::make_shared<SampleCache>();
 }
 
 absl::StatusOr<Reply> IdentityIndex::Run(const Command& cmd) { return kv_.Run(cmd); }

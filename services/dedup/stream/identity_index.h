@@ -40,6 +40,24 @@
 
 namespace crm::dedup {
 
+// Customers' samples (their most recent record ids, cust:<id>:recent), kept
+// between batches so that a new record's candidates can be scored without
+// reading them again (their records' views are cached too). Shared by the
+// indexes of one process on one Redis (IndexOptions::samples). It may be
+// stale (a merge or unmerge elsewhere, records another replica added): it
+// only chooses which records are compared, while the customer a match joins
+// is read from the matched record, atomically, when the record is assigned.
+// Bounded.
+class SampleCache : public ShardedCache<std::vector<std::string>, 1 << 20> {
+ public:
+  // A record joined the customer: it replaces the oldest in a cached sample
+  // (`keep` records at most); `created`: the customer is new, this record
+  // is its whole sample. An uncached older customer is left uncached.
+  // (Two workers adding to one sample at once may lose one addition: it is
+  // a sample.)
+  void Add(const std::string& customer_id, const std::string& record_id, size_t keep, bool created);
+};
+
 struct IndexOptions {
   std::string prefix = "crm:id:";
   double upper = 0.9999;          // merge automatically at or above
@@ -53,6 +71,8 @@ struct IndexOptions {
   std::string region = "CN";
   // Source systems from most to least trusted, for golden-record survivorship.
   std::vector<std::string> trusted_sources = {"sales-erp", "ticketing-web", "data-import"};
+  // Candidates' samples; null: the index keeps its own.
+  std::shared_ptr<SampleCache> samples;
   // The merge lock: how long a holder keeps it at most, and how long a
   // merge waits for it before failing (retryable).
   std::chrono::milliseconds lock_ttl{5'000};
@@ -193,10 +213,10 @@ class IdentityIndex {
   // Stage-1 reads of a new record, appended to `out`; returns how many.
   size_t ProbeReads(const RecordView& view, std::vector<redis::Command>* out) const;
   absl::StatusOr<Probe> ParseProbe(const redis::Reply* replies, size_t count, const RecordView& view) const;
-  // One round trip (none when there is nothing to read): the names of the
-  // customers holding `names_for`'s keys; the survivors of
-  // `candidates_for`'s chosen members with a sample of their records, their
-  // most recent ones (then FillViews for the views not cached).
+  // One round trip (none if all is cached): the names of the customers
+  // holding `names_for`'s keys; the survivors of `candidates_for`'s chosen
+  // members with a sample of their records (their most recent ones), from
+  // the SampleCache when it has them (then FillViews).
   absl::Status ReadDetails(const std::vector<Probe*>& names_for, const std::vector<Probe*>& candidates_for);
   // Reads the stored records the view cache lacked (one round trip, none
   // when every view was cached) and adds their views to the candidates.

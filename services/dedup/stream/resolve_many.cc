@@ -120,22 +120,35 @@ absl::StatusOr<IdentityIndex::Probe> IdentityIndex::ParseProbe(const Reply* r, s
 }
 
 absl::Status IdentityIndex::ReadDetails(const std::vector<Probe*>& names_for, const std::vector<Probe*>& candidates_for) {
-  // Read every time from Redis, never from a process's own cache: which
-  // records a new record is compared with must not depend on what this
-  // process happened to see (a restarted replica, another replica's
-  // records), or a crash or a rebalance would change the outcome.
+  // Candidates whose sample and views are all cached need no reads.
+  auto cached = [this](const std::string& cid) {
+    std::vector<std::shared_ptr<const RecordView>> views;
+    for (const auto& rid : opt_.samples->Find(cid)) {
+      auto v = Views().Find(rid);
+      if (!v) return std::vector<std::shared_ptr<const RecordView>>();
+      views.push_back(std::move(v));
+    }
+    return views;
+  };
+  std::vector<std::vector<std::vector<std::shared_ptr<const RecordView>>>> hits(candidates_for.size());
   std::vector<Command> cmds;
   for (const Probe* p : names_for) {
     for (size_t k = 0; k < p->holder.size(); ++k) {
       if (!p->holder[k].empty() && !p->shared[k]) cmds.push_back({"SMEMBERS", keys_.CustomerNames(p->holder[k])});
     }
   }
-  for (const Probe* p : candidates_for) {
-    if (p->chosen.empty()) continue;
+  for (size_t q = 0; q < candidates_for.size(); ++q) {
+    const Probe* p = candidates_for[q];
     Command aliases = {"MGET"};
-    for (const auto& c : p->chosen) aliases.push_back(keys_.Alias(c));
+    for (const auto& c : p->chosen) {
+      hits[q].push_back(cached(c));
+      if (hits[q].back().empty()) aliases.push_back(keys_.Alias(c));
+    }
+    if (aliases.size() == 1) continue;
     cmds.push_back(std::move(aliases));
-    for (const auto& c : p->chosen) cmds.push_back(SampleCommand(keys_, c, opt_.records_per_candidate));
+    for (size_t c = 0; c < p->chosen.size(); ++c) {
+      if (hits[q][c].empty()) cmds.push_back(SampleCommand(keys_, p->chosen[c], opt_.records_per_candidate));
+    }
   }
   std::vector<Reply> r;
   if (!cmds.empty()) {
@@ -154,16 +167,21 @@ absl::Status IdentityIndex::ReadDetails(const std::vector<Probe*>& names_for, co
       if (!p->holder[k].empty() && !p->shared[k]) p->holder_names[k] = strings(r[i++]);
     }
   }
-  for (Probe* p : candidates_for) {
+  for (size_t q = 0; q < candidates_for.size(); ++q) {
+    Probe* p = candidates_for[q];
     p->has_candidates = true;
-    if (p->chosen.empty()) continue;
-    const Reply& aliases = r[i++];
-    if (aliases.elements.size() != p->chosen.size()) return absl::InternalError("MGET: short reply");
+    const size_t misses = std::count_if(hits[q].begin(), hits[q].end(), [](const auto& h) { return h.empty(); });
+    const Reply* aliases = misses ? &r[i++] : nullptr;
+    if (aliases && aliases->elements.size() != misses) return absl::InternalError("MGET: short reply");
     std::set<std::string> owners;
-    for (size_t c = 0; c < p->chosen.size(); ++c) {
+    for (size_t c = 0, m = 0; c < p->chosen.size(); ++c) {
       std::string owner = p->chosen[c];
+      if (!hits[q][c].empty()) {  // cached (maybe merged away since: the claim follows the matched record)
+        if (owners.insert(owner).second) p->owners.emplace_back(owner, std::move(hits[q][c]));
+        continue;
+      }
       std::vector<std::string> rids = strings(r[i++]);
-      const Reply& alias = aliases.elements[c];
+      const Reply& alias = aliases->elements[m++];
       if (!alias.is_nil()) {
         // Merged away since it was indexed (rare): its survivor's records.
         auto sv = Survivor(alias.str);
@@ -175,6 +193,7 @@ absl::Status IdentityIndex::ReadDetails(const std::vector<Probe*>& names_for, co
         rids = strings(*s);
       }
       if (!owners.insert(owner).second) continue;
+      opt_.samples->Put(owner, rids);
       const size_t at = p->owners.size();
       p->owners.emplace_back().first = owner;
       for (auto& rid : rids) {
@@ -582,6 +601,7 @@ absl::Status IdentityIndex::AssignRecords(std::vector<NewRecord>& recs, const st
     ra->set_edition_id(event.edition_id());
     for (auto& cmd : AssignCommands(*ra, rec.view, /*replayed=*/false)) assign.push_back(std::move(cmd));
     Views().Put(rec.view.record_id, std::make_shared<const RecordView>(rec.view));
+    opt_.samples->Add(claim.customer_id, rec.view.record_id, opt_.records_per_candidate, claim.created);
     Remember(rec.view.record_id);
     // The assignment comes first among the record's changes.
     rec.decided.insert(rec.decided.begin(), std::move(ch));

@@ -118,9 +118,72 @@ TEST_F(ResolveSliceTest, SameEventIdAtAnotherOffsetIsADuplicate) {
   EXPECT_TRUE(ch2.empty());
 }
 
-// A candidate is compared through its most recent records, read from Redis
-// (the same whichever process asks, so a restart or another replica does not
-// change what is compared).
+// The candidates' samples are cached between batches and may be stale (a
+// merge or unmerge elsewhere). A sure match must still join the customer
+// that holds the matched record now.
+TEST_F(ResolveSliceTest, SureMatchJoinsTheMatchedRecordsCustomerEvenWithAStaleSample) {
+  IndexOptions opt;
+  // Thresholds low enough that name and company alone make a sure match
+  // (the default model gives such a pair about 0.14).
+  opt.upper = 0.05;
+  opt.lower = 0.01;
+  opt.samples = std::make_shared<SampleCache>();
+  index_ = std::make_unique<IdentityIndex>(*client_, model_, opt);
+  // Two people of one name at one company, told apart by email and phone.
+  auto person = [](int i, const std::string& email, const std::string& phone) {
+    crm::v1::Event ev = Registration(i, "王芳", email);
+    ev.mutable_identity()->set_company("上海华东汽车零部件有限公司");
+    ev.mutable_identity()->set_phone(phone);
+    return ev;
+  };
+  std::vector<std::pair<std::string, std::string>> out;
+  std::vector<crm::v1::IdentityEvent> changes;
+  ASSERT_TRUE(Run(MakeSlice({person(1, "wang.fang@huadong.com", "13900000001")}, 1), &out, &changes).ok());
+  ASSERT_TRUE(Run(MakeSlice({person(2, "fang.wang@huadong.com", "13900000002")}, 2), &out, &changes).ok());
+  ASSERT_EQ(out.size(), 2u);
+  const std::string a = out[0].first, b = out[1].first;
+  ASSERT_NE(a, b) << "different email and phone: two people";
+  std::string b_record;
+  for (const auto& c : changes) {
+    if (c.has_record_assigned() && c.record_assigned().customer_id() == b) b_record = c.record_assigned().record_id();
+  }
+  ASSERT_FALSE(b_record.empty());
+  // A stale sample: customer A as if it still held B's record (merged once, unmerged since).
+  opt.samples->Put(a, {b_record});
+
+  // The same name and company, nothing else: a sure match for both; A is read first.
+  crm::v1::Event third = Registration(3, "王芳", "");
+  third.mutable_identity()->set_company("上海华东汽车零部件有限公司");
+  out.clear();
+  ASSERT_TRUE(Run(MakeSlice({third}, 3), &out, &changes).ok());
+  ASSERT_EQ(out.size(), 1u);
+  crm::v1::ResolvedEvent resolved;
+  ASSERT_TRUE(resolved.ParseFromString(out[0].second));
+  ASSERT_EQ(resolved.match().rule(), "probabilistic") << resolved.match().DebugString();
+  const std::string matched = resolved.match().matched_record_id();
+  auto owner = client_->Run({"GET", "crm:id:rec:" + matched + ":c"});
+  ASSERT_TRUE(owner.ok());
+  EXPECT_EQ(out[0].first, owner->str) << "joins the customer holding the matched record " << matched;
+  EXPECT_EQ(matched, b_record) << "the stale sample was the best candidate";
+  EXPECT_EQ(out[0].first, b);
+}
+
+TEST(SampleCacheTest, KeepsWholeSamplesOnly) {
+  SampleCache cache;
+  cache.Add("C1", "r:new", 4, /*created=*/false);
+  EXPECT_TRUE(cache.Find("C1").empty()) << "one record of an older customer is not its sample";
+  cache.Add("C2", "r:a", 2, /*created=*/true);
+  EXPECT_EQ(cache.Find("C2"), std::vector<std::string>({"r:a"}));
+  cache.Put("C1", {"r:x", "r:y"});
+  cache.Add("C1", "r:z", 2, /*created=*/false);
+  EXPECT_EQ(cache.Find("C1"), std::vector<std::string>({"r:y", "r:z"})) << "the oldest makes room";
+  cache.Add("C1", "r:z", 2, /*created=*/false);
+  EXPECT_EQ(cache.Find("C1").size(), 2u);
+}
+
+// A candidate's sample, read from Redis when the process has none cached, is
+// its most recent records by event time (whatever order they arrived in),
+// the same whichever process reads it.
 TEST_F(ResolveSliceTest, CandidatesAreSampledByTheirMostRecentRecords) {
   IndexOptions opt;
   opt.records_per_candidate = 2;
