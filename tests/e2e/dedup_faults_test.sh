@@ -29,6 +29,8 @@ RUN="$CRM_RUN_DIR"
 PIDS=()
 fail() { echo "FAIL: $*" >&2; exit 1; }
 cleanup() {
+  # KEEP_STACK=1: leave everything running for a look (stack.sh down later).
+  [ -z "${KEEP_STACK:-}" ] || return 0
   for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   "$STACK" down >/dev/null 2>&1 || true
   [ -n "${KEEP_RUN_DIR:-}" ] || rm -rf "$RUN"

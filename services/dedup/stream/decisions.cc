@@ -53,6 +53,11 @@ MergePair SurvivorOf(const std::string& a, const std::string& b) {
   return b < a ? MergePair{b, a} : MergePair{a, b};
 }
 
+std::string KeyRule(const std::string& key) {
+  const char kind = key.empty() ? 'i' : key[0];
+  return kind == 'e' ? "key:email" : kind == 'p' ? "key:phone" : "key:identifier";
+}
+
 namespace {
 
 using Getter = std::string (*)(const crm::v1::Identity&);

@@ -47,6 +47,10 @@ struct MergePair {
 };
 MergePair SurvivorOf(const std::string& a, const std::string& b);
 
+// The rule a deterministic key ("e:...", "p:...", "i:...") resolves by:
+// "key:email", "key:phone", "key:identifier".
+std::string KeyRule(const std::string& key);
+
 // ---- Golden record (survivorship) ----
 
 // One field of a record competing for the golden record. A value from a more

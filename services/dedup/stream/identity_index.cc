@@ -170,6 +170,60 @@ absl::StatusOr<std::vector<IdentityEvent>> IdentityIndex::DecidedChanges(const s
   return out;
 }
 
+absl::Status IdentityIndex::CompleteReplayed(const std::vector<crm::v1::RecordAssigned>& records,
+                                            std::vector<IdentityEvent>* changes) {
+  // One round trip: every key's holder, and whether it is shared.
+  std::vector<std::vector<std::string>> keys(records.size());
+  std::vector<Command> cmds;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const auto& ra = records[i];
+    keys[i] = ViewOf(ra.identity(), ra.show_id(), ra.edition_id(), opt_.region).keys;
+    if (keys[i].empty()) continue;
+    Command holders = {"MGET"}, shared = {"MGET"};
+    for (const auto& k : keys[i]) {
+      holders.push_back(keys_.Key(k));
+      shared.push_back(keys_.Shared(k));
+    }
+    cmds.push_back(std::move(holders));
+    cmds.push_back(std::move(shared));
+  }
+  auto r = Pipe(cmds);
+  if (!r.ok()) return r.status();
+  size_t at = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (keys[i].empty()) continue;
+    const Reply& holders = (*r)[at++];
+    const Reply& shared = (*r)[at++];
+    if (holders.elements.size() != keys[i].size() || shared.elements.size() != keys[i].size()) {
+      return absl::InternalError("MGET: short reply");
+    }
+    std::vector<IdentityEvent> made;
+    for (size_t k = 0; k < keys[i].size(); ++k) {
+      if (holders.elements[k].is_nil() || !shared.elements[k].is_nil()) continue;
+      auto mine = Survivor(records[i].customer_id());
+      if (!mine.ok()) return mine.status();
+      auto theirs = Survivor(holders.elements[k].str);
+      if (!theirs.ok()) return theirs.status();
+      if (*mine == *theirs) continue;
+      crm::v1::MatchEvidence ev;
+      const std::string& key = keys[i][k];
+      ev.set_rule(KeyRule(key));
+      ev.set_key(key.substr(2));
+      ev.set_probability(1.0);
+      ev.set_matched_record_id(records[i].record_id());
+      auto m = Merge(*mine, *theirs, ev, "engine", &made);
+      if (!m.ok() && absl::IsFailedPrecondition(m.status())) continue;  // never-merge, or one by now
+      if (!m.ok()) return m.status();
+    }
+    if (made.empty()) continue;
+    Command push = {"RPUSH", keys_.RecordDecisions(records[i].record_id())};
+    for (const auto& ch : made) push.push_back(ch.SerializeAsString());
+    if (auto st = Run(push); !st.ok()) return st.status();
+    for (auto& ch : made) changes->push_back(std::move(ch));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<crm::v1::CustomersMerged> IdentityIndex::Merge(const std::string& a, const std::string& b,
                                                              const crm::v1::MatchEvidence& evidence,
                                                              const std::string& actor,

@@ -142,6 +142,12 @@ class IdentityIndex {
   // replayed: the batch that decided them may have failed before its
   // changes reached crm.identity.v1. Applying them twice changes nothing.
   absl::StatusOr<std::vector<crm::v1::IdentityEvent>> DecidedChanges(const std::vector<std::string>& record_ids);
+  // For records already assigned whose delivery is replayed: the merges their
+  // keys call for (a key held by another customer, not shared, not
+  // never-merge) that the interrupted first attempt did not make. Merges
+  // made are appended to `changes` and kept with the record (DecidedChanges).
+  absl::Status CompleteReplayed(const std::vector<crm::v1::RecordAssigned>& records,
+                                std::vector<crm::v1::IdentityEvent>* changes);
   // Survivor of a customer id (itself unless merged).
   absl::StatusOr<std::string> Survivor(std::string customer_id);
   // Lookup by identifier kind (see ResolveRequest).

@@ -582,7 +582,7 @@ absl::Status IdentityIndex::AssignRecords(std::vector<NewRecord>& recs, const st
       // in this slice or another replica claimed them first) the first key.
       const std::string& k = rec.deciding.empty() && !rec.keys.empty() ? rec.keys.front() : rec.deciding;
       if (!claim.created && !k.empty()) {
-        res.match.set_rule(StrCat("key:", k[0] == 'e' ? "email" : k[0] == 'p' ? "phone" : "identifier"));
+        res.match.set_rule(KeyRule(k));
         res.match.set_key(k.substr(2));
       }
     }

@@ -137,14 +137,17 @@ absl::Status ResolveSlice(redis::KeyValueStore& kv, const EventGate& gate, Ident
     }
     auto records = index.StoredRecords(again);
     if (!records.ok()) return records.status();
+    auto decided = index.DecidedChanges(again);
+    if (!decided.ok()) return decided.status();
+    // A delivery interrupted after its records were assigned but before the
+    // merges they called for: those merges are made now.
+    if (auto st = index.CompleteReplayed(*records, &*decided); !st.ok()) return st;
     for (auto& ra : *records) {
       IdentityEvent ch;
       ch.set_at_ms(ra.occurred_ms());
       *ch.mutable_record_assigned() = std::move(ra);
       changes_out->push_back(std::move(ch));
     }
-    auto decided = index.DecidedChanges(again);
-    if (!decided.ok()) return decided.status();
     for (auto& ch : *decided) changes_out->push_back(std::move(ch));
   }
   // The others in one batched resolution (a fixed number of round trips).

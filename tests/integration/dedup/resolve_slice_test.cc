@@ -335,5 +335,44 @@ TEST_F(ResolveSliceTest, RedeliveredSliceRepublishesTheMergeItDecided) {
   EXPECT_EQ(after->records_size(), before->records_size());
 }
 
+// A slice fails after its record was assigned but before the merge it
+// called for (here the merge lock is held elsewhere past merge_lock_wait):
+// the replayed delivery makes the merge, so the person ends as one customer.
+TEST_F(ResolveSliceTest, ReplayAfterAFailureBeforeTheMergeCompletesTheMerge) {
+  IndexOptions opt;
+  opt.lock_wait = std::chrono::milliseconds(50);
+  index_ = std::make_unique<IdentityIndex>(*client_, model_, opt);
+  crm::v1::Event by_email = Registration(1, "赵敏", "zhao.min@example.com");
+  crm::v1::Event by_phone = Registration(2, "赵敏", "");
+  by_phone.mutable_identity()->set_phone("+8613900139000");
+  crm::v1::Event both = Registration(3, "赵敏", "zhao.min@example.com");
+  both.mutable_identity()->set_phone("+8613900139000");
+  std::vector<std::pair<std::string, std::string>> out;
+  std::vector<crm::v1::IdentityEvent> changes;
+  ASSERT_TRUE(Run(MakeSlice({by_email}, 1), &out, &changes).ok());
+  ASSERT_TRUE(Run(MakeSlice({by_phone}, 2), &out, &changes).ok());
+  ASSERT_NE(out[0].first, out[1].first);
+
+  ASSERT_TRUE(client_->Run({"SET", "crm:id:lock:merge", "another-replica"}).ok());
+  Slice decisive = MakeSlice({both}, 3);
+  std::vector<std::pair<std::string, std::string>> failed_out;
+  std::vector<crm::v1::IdentityEvent> failed_changes;
+  EXPECT_FALSE(Run(decisive, &failed_out, &failed_changes).ok()) << "the merge lock is busy: the slice fails";
+  ASSERT_TRUE(client_->Run({"DEL", "crm:id:lock:merge"}).ok());
+
+  std::vector<std::pair<std::string, std::string>> replay_out;
+  std::vector<crm::v1::IdentityEvent> replay_changes;
+  ASSERT_TRUE(Run(decisive, &replay_out, &replay_changes).ok());
+  int merges = 0;
+  for (const auto& c : replay_changes) merges += c.has_merged();
+  EXPECT_EQ(merges, 1) << "the replay makes the merge the first attempt could not";
+  auto a = index_->Lookup("email", "zhao.min@example.com");
+  auto b = index_->Lookup("phone", "+8613900139000");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->customer_id(), b->customer_id()) << "one person, one customer";
+  ASSERT_EQ(replay_out.size(), 1u);
+  EXPECT_EQ(replay_out[0].first, a->customer_id()) << "the replayed event resolves to the merged customer";
+}
+
 }  // namespace
 }  // namespace crm::dedup

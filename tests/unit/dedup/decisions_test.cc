@@ -44,6 +44,12 @@ TEST(CustomerIds, FormatAndParse) {
   EXPECT_EQ(SeqOfCustomerId("C42"), 0);
 }
 
+TEST(CustomerIds, KeysResolveByTheirKind) {
+  EXPECT_EQ(KeyRule("e:li.na@example.com"), "key:email");
+  EXPECT_EQ(KeyRule("p:+8613800138000"), "key:phone");
+  EXPECT_EQ(KeyRule("i:expo/2026/B1"), "key:identifier");
+}
+
 TEST(CustomerIds, TheOldestSurvives) {
   EXPECT_EQ(OldestCustomer({"C0000000010", "C0000000002", "C0000000100"}), "C0000000002");
   MergePair p = SurvivorOf("C0000000100", "C0000000002");
