@@ -74,6 +74,20 @@ class ResolveSliceTest : public ::testing::Test {
                    std::vector<crm::v1::IdentityEvent>* changes) {
     return ResolveSlice(*client_, *gate_, *index_, s.ptrs(), out, changes);
   }
+  // One person known as two customers (one by email, one by phone, resolved
+  // into `out`), and the event that holds both keys: resolving it merges them.
+  crm::v1::Event TwoCustomersAndTheirBridge(const std::string& name, const std::string& email, const std::string& phone,
+                                            std::vector<std::pair<std::string, std::string>>* out) {
+    crm::v1::Event by_email = Registration(1, name, email);
+    crm::v1::Event by_phone = Registration(2, name, "");
+    by_phone.mutable_identity()->set_phone(phone);
+    crm::v1::Event both = Registration(3, name, email);
+    both.mutable_identity()->set_phone(phone);
+    std::vector<crm::v1::IdentityEvent> changes;
+    EXPECT_TRUE(Run(MakeSlice({by_email}, 1), out, &changes).ok());
+    EXPECT_TRUE(Run(MakeSlice({by_phone}, 2), out, &changes).ok());
+    return both;
+  }
   static int Assigned(const std::vector<crm::v1::IdentityEvent>& changes) {
     int n = 0;
     for (const auto& c : changes) n += c.has_record_assigned();
@@ -292,15 +306,8 @@ TEST_F(ResolveSliceTest, GermanShowPhonesWrittenLocallyAndInternationallyAreOneC
 // crm.identity.v1, is redelivered: the replay publishes the merge again, so
 // the topic can still rebuild the index.
 TEST_F(ResolveSliceTest, RedeliveredSliceRepublishesTheMergeItDecided) {
-  crm::v1::Event by_email = Registration(1, "王芳", "wang.fang@example.com");
-  crm::v1::Event by_phone = Registration(2, "王芳", "");
-  by_phone.mutable_identity()->set_phone("+8613800138000");
-  crm::v1::Event both = Registration(3, "王芳", "wang.fang@example.com");
-  both.mutable_identity()->set_phone("+8613800138000");
   std::vector<std::pair<std::string, std::string>> out;
-  std::vector<crm::v1::IdentityEvent> changes;
-  ASSERT_TRUE(Run(MakeSlice({by_email}, 1), &out, &changes).ok());
-  ASSERT_TRUE(Run(MakeSlice({by_phone}, 2), &out, &changes).ok());
+  crm::v1::Event both = TwoCustomersAndTheirBridge("王芳", "wang.fang@example.com", "+8613800138000", &out);
   std::set<std::string> customers;
   for (const auto& [cid, value] : out) customers.insert(cid);
   ASSERT_EQ(customers.size(), 2u) << "email and phone alone are two customers";
@@ -342,15 +349,9 @@ TEST_F(ResolveSliceTest, ReplayAfterAFailureBeforeTheMergeCompletesTheMerge) {
   IndexOptions opt;
   opt.lock_wait = std::chrono::milliseconds(50);
   index_ = std::make_unique<IdentityIndex>(*client_, model_, opt);
-  crm::v1::Event by_email = Registration(1, "赵敏", "zhao.min@example.com");
-  crm::v1::Event by_phone = Registration(2, "赵敏", "");
-  by_phone.mutable_identity()->set_phone("+8613900139000");
-  crm::v1::Event both = Registration(3, "赵敏", "zhao.min@example.com");
-  both.mutable_identity()->set_phone("+8613900139000");
   std::vector<std::pair<std::string, std::string>> out;
-  std::vector<crm::v1::IdentityEvent> changes;
-  ASSERT_TRUE(Run(MakeSlice({by_email}, 1), &out, &changes).ok());
-  ASSERT_TRUE(Run(MakeSlice({by_phone}, 2), &out, &changes).ok());
+  crm::v1::Event both = TwoCustomersAndTheirBridge("赵敏", "zhao.min@example.com", "+8613900139000", &out);
+  ASSERT_EQ(out.size(), 2u);
   ASSERT_NE(out[0].first, out[1].first);
 
   ASSERT_TRUE(client_->Run({"SET", "crm:id:lock:merge", "another-replica"}).ok());
