@@ -227,6 +227,8 @@ class IdentityIndex {
   // Reads the stored records the view cache lacked (one round trip, none
   // when every view was cached) and adds their views to the candidates.
   absl::Status FillViews(const std::vector<Probe*>& probes);
+  // The record's prepared fields with its name's frequency in the index.
+  static Prepared WithNameFrequency(const RecordView& view, const Probe& probe);
   // The best-scoring candidate of a probed record.
   Candidate BestOf(const RecordView& view, const Probe& probe) const;
   // Redis commands that store a record with its customer (keys, blocking sets, golden record).

@@ -239,13 +239,19 @@ absl::Status IdentityIndex::FillViews(const std::vector<Probe*>& probes) {
   return absl::OkStatus();
 }
 
+Prepared IdentityIndex::WithNameFrequency(const RecordView& view, const Probe& probe) {
+  // A common name is weaker evidence: its frequency in the index weighs it.
+  Prepared mine = view.prepared;
+  const int name_field = IdentityLayout().FieldOf(FieldKind::kName);
+  if (name_field >= 0 && probe.name_tf > 0) mine.tf[name_field] = probe.name_tf;
+  return mine;
+}
+
 IdentityIndex::Candidate IdentityIndex::BestOf(const RecordView& view, const Probe& probe) const {
   Candidate best;
   const Layout& layout = IdentityLayout();
-  const int name_field = layout.FieldOf(FieldKind::kName);
   std::vector<uint8_t> levels(layout.fields().size());
-  Prepared mine = view.prepared;
-  if (name_field >= 0 && probe.name_tf > 0) mine.tf[name_field] = probe.name_tf;
+  const Prepared mine = WithNameFrequency(view, probe);
   double best_score = -1e300;
   const RecordView* best_view = nullptr;
   for (const auto& [owner, records] : probe.owners) {
@@ -675,14 +681,16 @@ absl::Status IdentityIndex::MergeWithinSlice(std::vector<NewRecord>& recs) {
         else ++y;
       }
       if (!share) continue;
-      Compare(layout, rec.view.prepared, earlier.view.prepared, levels.data());
-      double p = model_.Probability(model_.Score(levels.data(), rec.view.prepared));
+      // Scored as a candidate would be (BestOf), the name weighed by its frequency.
+      const Prepared mine = WithNameFrequency(rec.view, rec.probe);
+      Compare(layout, mine, earlier.view.prepared, levels.data());
+      double p = model_.Probability(model_.Score(levels.data(), mine));
       if (ActionFor(p, opt_.thresholds()) != MatchAction::kJoin) continue;
       auto never = IsNeverMerge(rec.res.customer_id, earlier.res.customer_id);
       if (!never.ok()) return never.status();
       if (*never) continue;
       crm::v1::MatchEvidence ev =
-          Evidence(layout, model_, rec.view.prepared, earlier.view.prepared, earlier.view.record_id, &p);
+          Evidence(layout, model_, mine, earlier.view.prepared, earlier.view.record_id, &p);
       auto m = Merge(rec.res.customer_id, earlier.res.customer_id, ev, "engine", &rec.decided);
       if (!m.ok() && absl::IsFailedPrecondition(m.status())) continue;
       if (!m.ok()) return m.status();
