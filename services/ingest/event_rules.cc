@@ -179,6 +179,15 @@ std::optional<Problem> CheckPayload(const crm::v1::Event& ev, const EventContext
       if (ev.profile_import().import_id().empty()) return Missing("profile_import.import_id");
       if (ev.profile_import().record_id().empty()) return Missing("profile_import.record_id");
       return std::nullopt;
+    case E::kReferral: {
+      const auto& r = ev.referral();
+      if (r.referral_id().empty()) return Missing("referral.referral_id");
+      const auto& p = r.referred();
+      if (p.full_name().empty() && p.family_name().empty() && p.email().empty() && p.phone().empty()) {
+        return Make("MISSING_FIELD", "referral.referred", "a referral needs the referred person's name, email or phone");
+      }
+      return std::nullopt;
+    }
     case E::PAYLOAD_NOT_SET:
       return Make("NO_PAYLOAD", "", "an event needs one payload");
   }
@@ -307,6 +316,12 @@ std::optional<Problem> ValidateAndNormalize(crm::v1::Event& ev, const EventConte
   SetTimestampMillis(ev.mutable_received_at(), now);
 
   if (auto p = NormalizeIdentity(*ev.mutable_identity(), series->series.country())) return p;
+  if (ev.has_referral()) {
+    if (auto p = NormalizeIdentity(*ev.mutable_referral()->mutable_referred(), series->series.country())) {
+      p->field_path = StrCat("referral.referred.", p->field_path.substr(p->field_path.find('.') + 1));
+      return p;
+    }
+  }
   return std::nullopt;
 }
 

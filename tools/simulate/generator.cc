@@ -69,6 +69,7 @@ enum class Kind : uint8_t {
   kSurveyAnswer,
   kComplaint,
   kProfileImport,
+  kReferral,
 };
 
 const char* KindName(Kind k) {
@@ -82,6 +83,7 @@ const char* KindName(Kind k) {
     case Kind::kSurveyAnswer: return "survey_answer";
     case Kind::kComplaint: return "complaint";
     case Kind::kProfileImport: return "profile_import";
+    case Kind::kReferral: return "referral";
   }
   return "";
 }
@@ -400,6 +402,7 @@ class Simulation {
   void ShowFloor(int e);
   void ProcessDeviceDay(int e, std::vector<ScanPlan>& plans, Rng& rng);
   void PostShow(int e);
+  void Referrals(int e);
   void Imports(int e);
   void ImportJob(int e, const std::string& department, const std::string& file, int64_t start,
                  std::vector<uint32_t> persons, View view, bool arrays, const char* record_prefix, Rng& rng);
@@ -418,6 +421,8 @@ class Simulation {
   std::unique_ptr<Population> pop_;
 
   std::map<std::string, int64_t> counters_;
+  // truth_referrals.csv rows: event_id,referrer,referred,edition_id,referred_joins_next.
+  std::string referrals_;
   std::vector<Pending> pending_;
   std::vector<TruthEntry> entries_;
   RowStore dedup_rows_;  // dedup_records.csv rows (without record_id) of the emitted events
@@ -462,7 +467,8 @@ Reason Simulation::Invalidate(Json& ev, Kind kind, bool allow_malformed, bool* m
                                                                {Kind::kPayment, "invoice_id"},
                                                                {Kind::kSurveyAnswer, "survey_id"},
                                                                {Kind::kComplaint, "complaint_id"},
-                                                               {Kind::kProfileImport, "record_id"}};
+                                                               {Kind::kProfileImport, "record_id"},
+                                                               {Kind::kReferral, "referral_id"}};
       switch (r.Below(4)) {
         case 0: ev.Erase("show_id"); break;
         case 1: ev.Erase("occurred_at"); break;
@@ -1479,6 +1485,59 @@ void Simulation::PostShow(int e) {
   }
 }
 
+// Referrals after the show: customers who took part recommend the show to
+// someone else, trusting (loyal, satisfied) ones far more often than
+// weakening ones. Most referred persons take part for the first time at the
+// next edition; the rest never come. Own random stream, so the other records
+// do not depend on it.
+void Simulation::Referrals(int e) {
+  Rng rng(opt_.seed, "referral", static_cast<uint64_t>(e));
+  const auto& persons = pop_->persons();
+  const ShowEditionPlan& ed = Ed(e);
+  const int last = static_cast<int>(plan_.editions.size()) - 1;
+  std::vector<uint32_t> newcomers, never;
+  for (uint32_t pi = 0; pi < persons.size(); ++pi) {
+    const Person& p = persons[pi];
+    if (e < last && p.FirstParticipation() == e + 1) newcomers.push_back(pi);
+    if (p.cultivation_only) never.push_back(pi);
+  }
+  if (newcomers.empty() && never.empty()) return;
+  for (uint32_t pi = 0; pi < persons.size(); ++pi) {
+    const Person& p = persons[pi];
+    const Stage st = p.stages[e];
+    if (!Participates(st)) continue;
+    double rate = st == Stage::kTrust ? 0.12 : st == Stage::kWeakening ? 0.01 : 0.04;
+    if (p.type == CustomerType::kExhibitor || p.type == CustomerType::kSponsor) rate *= 1.5;
+    if (!rng.Chance(rate)) continue;
+    const bool joins = !newcomers.empty() && (never.empty() || rng.Chance(0.7));
+    const uint32_t referred = joins ? newcomers[rng.Below(newcomers.size())] : never[rng.Below(never.size())];
+    const Person& r = persons[referred];
+    int64_t t = DayStart(ed.close_day + rng.Range(3, 90)) + rng.Range(9 * 3600, 21 * 3600);
+    std::string id = NextId("referral-portal", "RF");
+    Json ev = Envelope("referral-portal", id, "", 0, e, t, PickStyle(rng, {0, 50, 0, 50, 0}), CustomerTypeName(p.type));
+    Json who = Json::Object();
+    std::string email = pop_->RenderEmail(p, View::kRegistration, rng);
+    who.SetIfNotEmpty("email", email);
+    if (email.empty() || rng.Chance(0.3)) who.SetIfNotEmpty("phone", pop_->RenderPhone(p, View::kRegistration, rng));
+    who.Set("full_name", pop_->RenderName(p, View::kRegistration, rng));
+    ev.Set("person", std::move(who));
+    Json ref = Json::Object();
+    ref.Set("referral_id", StrCat("RF-", ed.edition_id, "-", Pad(counters_["referral-code"]++, 6)));
+    Json whom = Json::Object();
+    whom.Set("full_name", pop_->RenderName(r, View::kRegistration, rng));
+    whom.SetIfNotEmpty("email", pop_->RenderEmail(r, View::kRegistration, rng));
+    whom.SetIfNotEmpty("company", pop_->RenderCompany(r, View::kRegistration, rng));
+    ref.Set("referred", std::move(whom));
+    if (e < last) ref.Set("for_edition_id", Ed(e + 1).edition_id);
+    ref.Set("channel", rng.Chance(0.5) ? "invitation-code" : "forwarded-email");
+    ref.Set("referred_type", CustomerTypeName(r.type));
+    ev.Set("referral", std::move(ref));
+    Draft d = MakeDraft(std::move(ev), pi, Kind::kReferral, "referral-portal", "", 0, id);
+    referrals_ += StrCat(d.id, ",", p.id, ",", r.id, ",", ed.edition_id, ",", joins ? 1 : 0, "\n");
+    EmitSingle(Topic::kTicketing, "referral-portal", t + rng.Range(1, 10), std::move(d), e);
+  }
+}
+
 // --- imports ----------------------------------------------------------------------
 
 void Simulation::ImportJob(int e, const std::string& department, const std::string& file, int64_t start,
@@ -1701,6 +1760,7 @@ void Simulation::Finish(OutputSink& sink) {
   std::string taps = "event_id,duplicate_of\n";
   for (const auto& [tap, orig] : taps_) taps += StrCat(tap, ",", orig, "\n");
   sink.File("truth_double_taps.csv", taps);
+  sink.File("truth_referrals.csv", "event_id,referrer_person_id,referred_person_id,edition_id,referred_joins_next\n" + referrals_);
 
   // Persons known to the system (at least one valid record), by person id.
   std::vector<uint32_t> known;
@@ -1791,6 +1851,7 @@ GeneratorStats Simulation::Run(OutputSink& sink) {
     Registrations(e);
     ShowFloor(e);
     PostShow(e);
+    Referrals(e);
     Imports(e);
     Progress(StrCat("crm-simulate: edition ", Ed(e).edition_id, ": ", regs_.size(), " registrations, ",
                     pending_.size() - before, " records"));

@@ -172,6 +172,19 @@ TEST(RawDecoder, PayloadRequirements) {
   };
   EXPECT_FALSE(Process(consent(R"("channel":"email","granted":false)")).problem);
   EXPECT_EQ(Process(consent(R"("channel":"email")")).problem->field_path, "consent_change.granted");
+  auto referral = [](const std::string& body) {
+    return R"({"source":{"system":"referral-portal"},"event_id":"r","show_id":"auto-expo","edition_id":"2026","occurred_at":"2026-04-01 09:00:00","person":{"email":"a@b.cn"},"referral":{)" +
+           body + "}}";
+  };
+  auto referred = Process(referral(R"("referral_id":"RF1","referred":{"full_name":"Max Weber","email":" Max@Example.DE","phone":"+49 30 12345678"},"channel":"invitation-code")"));
+  ASSERT_FALSE(referred.problem) << referred.problem->message;
+  EXPECT_EQ(referred.event.referral().referred().normalized().email(), "Max@example.de");
+  EXPECT_EQ(referred.event.referral().referred().normalized().phone_e164(), "+493012345678");
+  EXPECT_EQ(Process(referral(R"("referred":{"full_name":"Max"})")).problem->field_path, "referral.referral_id");
+  EXPECT_EQ(Process(referral(R"("referral_id":"RF1","referred":{"company":"ACME"})")).problem->field_path,
+            "referral.referred");
+  EXPECT_EQ(Process(referral(R"("referral_id":"RF1","referred":{"email":"x@@y"})")).problem->field_path,
+            "referral.referred.email");
   auto booking = [](const std::string& body) {
     return R"({"source":{"system":"erp"},"event_id":"b","show_id":"auto-expo","edition_id":"2026","occurred_at":"2026-03-01 09:00:00","person":{"company":"ACME","full_name":"Li"},"booth_booking":{)" +
            body + "}}";

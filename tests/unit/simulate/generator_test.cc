@@ -216,7 +216,8 @@ std::string KindOf(const Json& ev) {
   static const char* kKinds[] = {"ticket_registration",  "gate_check_in",  "booth_scan",
                                  "session_attendance",   "booth_booking",  "payment",
                                  "survey_answer",        "complaint",      "sales_contact",
-                                 "campaign_interaction", "consent_change", "profile_import"};
+                                 "campaign_interaction", "consent_change", "profile_import",
+                                 "referral"};
   for (const char* k : kKinds)
     if (ev.Find(k)) return k;
   return "";
@@ -296,7 +297,7 @@ TEST(Generator, ValidEventsFollowTheRawEventContract) {
                                              "person",        "attributes",    "ticket_registration",
                                              "gate_check_in", "booth_scan",    "session_attendance",
                                              "booth_booking", "payment",       "survey_answer",
-                                             "complaint",     "profile_import"};
+                                             "complaint",     "profile_import", "referral"};
   static const std::set<std::string> kPerson = {"full_name", "given_name", "family_name", "company",
                                                 "title",     "email",      "phone",       "country",
                                                 "city",      "industry",   "badge_id",    "external_ids"};
@@ -393,6 +394,12 @@ TEST(Generator, ValidEventsFollowTheRawEventContract) {
       EXPECT_FALSE(Str(p, "category").empty());
       int64_t s = p->Find("severity")->as_int();
       EXPECT_TRUE(s >= 1 && s <= 5);
+    }
+    if (kind == "referral") {
+      EXPECT_FALSE(Str(p, "referral_id").empty());
+      const Json* whom = p->Find("referred");
+      ASSERT_NE(whom, nullptr);
+      EXPECT_FALSE(Str(whom, "full_name").empty());
     }
     if (kind == "profile_import") {
       EXPECT_FALSE(Str(p, "import_id").empty());
@@ -789,6 +796,47 @@ TEST(Generator, StagesCoverKnownPersonsAndFollowTheLifecycle) {
       EXPECT_TRUE(kVisitor.count(o.person_style[pid])) << pid;
     }
   }
+}
+
+// Every referral event is in truth_referrals.csv with its referrer, and
+// trusting customers refer far more often per participation than weakening ones.
+TEST(Generator, ReferralsComeMostlyFromTrustingCustomers) {
+  Output& o = Small();
+  std::map<std::string, std::vector<std::string>> truth;  // event id -> row
+  auto rows = ParseCsv(o.sink.files["truth_referrals.csv"]);
+  ASSERT_GT(rows.size(), 1u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"event_id", "referrer_person_id", "referred_person_id", "edition_id",
+                                               "referred_joins_next"}));
+  for (size_t i = 1; i < rows.size(); ++i) truth[rows[i][0]] = rows[i];
+  std::map<std::string, int> participations, referrals;  // by stage
+  std::set<std::pair<std::string, std::string>> took_part;  // (person, edition)
+  size_t seen = 0;
+  for (const Event& e : o.valid) {
+    const std::string edition = Str(&e.json, "edition_id");
+    const std::string kind = KindOf(e.json);
+    const std::string& stage = o.stage.at({e.person_id, edition});
+    if (kind == "referral") {
+      ++seen;
+      auto it = truth.find(e.id);
+      ASSERT_NE(it, truth.end()) << e.id;
+      EXPECT_EQ(it->second[1], e.person_id);
+      EXPECT_EQ(it->second[3], edition);
+      ++referrals[stage];
+    } else if (kind != "profile_import" && took_part.insert({e.person_id, edition}).second) {
+      ++participations[stage];
+    }
+  }
+  // The rest were made invalid on purpose.
+  std::set<std::string> invalid;
+  for (const auto& row : ParseCsv(o.sink.files["truth_rejects.csv"])) invalid.insert(row.back());
+  size_t rejected = 0;
+  for (const auto& [id, row] : truth) rejected += invalid.count(id);
+  EXPECT_EQ(seen + rejected, truth.size());
+  ASSERT_GT(participations["trust"], 0);
+  ASSERT_GT(participations["weakening"], 0);
+  const double trust = 1.0 * referrals["trust"] / participations["trust"];
+  const double weakening = 1.0 * referrals["weakening"] / participations["weakening"];
+  EXPECT_GT(trust, 3 * weakening) << "trust " << trust << " weakening " << weakening;
 }
 
 TEST(Generator, BehaviourMatchesTheStage) {
