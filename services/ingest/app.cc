@@ -33,28 +33,11 @@ absl::Status IngestApp::Init() {
   if (!producer.ok()) return producer.status();
   producer_ = std::move(*producer);
 
-  auto load_timeout = config_.GetDuration("ingest.registry_load_timeout");
-  auto reader = kafka::TopicReader::Create(brokers, config_.GetString("ingest.shows_topic"), "crm-ingest", load_timeout);
-  if (!reader.ok()) return reader.status();
-  registry_reader_ = std::move(*reader);
-  registry_thread_ = std::thread([this] {
-    registry_reader_->Run([this](const kafka::Message& m) {
-      crm::v1::ShowSeries s;
-      if (!s.ParseFromString(m.value)) {
-        log::Warn("unreadable show registry record", {{"offset", static_cast<long long>(m.offset)}});
-        return;
-      }
-      registry_.Apply(s);
-    });
-  });
-  auto deadline = std::chrono::steady_clock::now() + load_timeout;
-  while (!registry_reader_->caught_up()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return absl::DeadlineExceededError("show registry not loaded in time");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (auto st = follower_.Start(brokers, config_.GetString("ingest.shows_topic"), "crm-ingest",
+                                config_.GetDuration("ingest.registry_load_timeout"));
+      !st.ok()) {
+    return st;
   }
-  log::Info("show registry loaded", {{"series", static_cast<unsigned long>(registry_.size())}});
 
   Topics topics{config_.GetString("ingest.events_topic"), config_.GetString("ingest.deadletter_topic")};
   intake_ = std::make_unique<Intake>(*producer_, registry_, clock_, topics);
@@ -114,8 +97,7 @@ void IngestApp::StopConsuming() {
 }
 
 void IngestApp::Shutdown() {
-  if (registry_reader_) registry_reader_->Stop();
-  if (registry_thread_.joinable()) registry_thread_.join();
+  follower_.Stop();
   if (producer_) {
     auto st = producer_->Flush(config_.GetDuration("kafka.delivery_timeout"));
     if (!st.ok()) log::Warn("producer flush at shutdown", {{"error", st.ToString()}});

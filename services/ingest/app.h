@@ -10,8 +10,8 @@
 #include "common/config/config.h"
 #include "common/kafka/consumer.h"
 #include "common/kafka/producer.h"
-#include "common/kafka/reader.h"
 #include "common/service/service_host.h"
+#include "common/shows/follower.h"
 #include "common/shows/registry.h"
 #include "common/util/clock.h"
 #include "common/util/worker_pool.h"
@@ -50,8 +50,7 @@ class IngestApp {
   std::unique_ptr<Intake> intake_;
   std::unique_ptr<IngestServiceImpl> ingest_service_;
   std::unique_ptr<ShowServiceImpl> show_service_;
-  std::unique_ptr<kafka::TopicReader> registry_reader_;
-  std::thread registry_thread_;
+  shows::RegistryFollower follower_{registry_};
   std::unique_ptr<WorkerPool> workers_;  // decode/normalize raw batches on all cores
   std::unique_ptr<kafka::Consumer> consumer_;
   std::thread consumer_thread_;

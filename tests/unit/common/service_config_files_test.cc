@@ -36,6 +36,7 @@ const std::map<std::string, std::string>& Services() {
   static const std::map<std::string, std::string> services = {
       {"ingest", CRM_INGEST_PATH},
       {"dedup", CRM_DEDUP_PATH},
+      {"scoring", CRM_SCORING_PATH},
   };
   return services;
 }

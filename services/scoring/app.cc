@@ -1,0 +1,169 @@
+#include "services/scoring/app.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "common/kafka/batch_completion.h"
+#include "common/log/log.h"
+#include "common/util/strings.h"
+#include "services/scoring/domain/facts.h"
+#include "services/scoring/domain/score_changes.h"
+
+namespace crm::scoring {
+
+void ScoringApp::AddConfigKeys(config::Schema& schema) {
+  schema.String("scoring.resolved_topic", "crm.resolved.v1", "Resolved events to aggregate")
+      .String("scoring.identity_topic", "crm.identity.v1", "Identity changes (assignments, merges, unmerges)")
+      .String("scoring.shows_topic", "crm.shows.v1", "The show registry topic (compacted), for the calendars")
+      .String("scoring.profiles_topic", "crm.profiles.v1", "Every changed profile, whole (compacted in production)")
+      .String("scoring.scores_topic", "crm.scores.v1", "Every indicator change")
+      .String("scoring.consumer_group", "crm-scoring", "Consumer group of the scoring service")
+      .String("scoring.redis_prefix", "scoring:", "Prefix of every Redis key of the scoring service")
+      .Int("scoring.max_batch", 2000, "Records handled per consumed batch")
+      .Duration("scoring.registry_load_timeout", "30s", "How long start-up waits for the show registry");
+  service::AddKafkaKeys(schema);
+  service::AddRedisKeys(schema);
+}
+
+ScoringApp::~ScoringApp() {
+  StopConsuming();
+  Shutdown();
+}
+
+absl::Status ScoringApp::Init() {
+  if (auto st = follower_.Start(config_.GetString("kafka.brokers"), config_.GetString("scoring.shows_topic"),
+                                "crm-scoring", config_.GetDuration("scoring.registry_load_timeout"));
+      !st.ok()) {
+    return st;
+  }
+  auto producer = kafka::Producer::Create(service::ProducerOptionsFrom(config_, "crm-scoring"));
+  if (!producer.ok()) return producer.status();
+  producer_ = std::move(*producer);
+  redis_ = std::make_unique<redis::RedisClient>(service::RedisOptionsFrom(config_));
+  if (auto st = redis_->Connect(); !st.ok()) return st;
+  store_ = std::make_unique<ProfileStore>(*redis_, config_.GetString("scoring.redis_prefix"));
+  profile_service_ = std::make_unique<ProfileServiceImpl>(
+      std::make_unique<redis::RedisClient>(service::RedisOptionsFrom(config_)), config_.GetString("scoring.redis_prefix"));
+  return absl::OkStatus();
+}
+
+void ScoringApp::RegisterServices(service::ServiceHost& host) { host.AddGrpcService(profile_service_.get()); }
+
+Calendars ScoringApp::CurrentCalendars() const {
+  const std::time_t now = static_cast<std::time_t>(clock_.NowMillis() / 1000);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char today[16];
+  std::strftime(today, sizeof today, "%Y-%m-%d", &tm);
+  Calendars out;
+  for (const auto& series : registry_.List()) {
+    std::vector<const crm::v1::ShowEdition*> editions;
+    for (const auto& e : series.editions())
+      if (e.open_date() <= today) editions.push_back(&e);
+    std::sort(editions.begin(), editions.end(),
+              [](const auto* a, const auto* b) { return a->open_date() < b->open_date(); });
+    auto& cal = out[series.show_id()];
+    for (const auto* e : editions) cal.push_back(e->edition_id());
+  }
+  return out;
+}
+
+absl::Status ScoringApp::HandleBatch(const std::vector<kafka::Message>& batch) {
+  const std::string& resolved_topic = config_.GetString("scoring.resolved_topic");
+  std::vector<ProfileStore::FactInput> facts;
+  std::vector<crm::v1::IdentityEvent> changes;
+  for (const auto& m : batch) {
+    if (m.topic == resolved_topic) {
+      crm::v1::ResolvedEvent r;
+      if (!r.ParseFromString(m.value) || r.record_id().empty() || r.customer_id().empty()) {
+        log::Warn("unreadable resolved event skipped", {{"partition", static_cast<long long>(m.partition)},
+                                                        {"offset", static_cast<long long>(m.offset)}});
+        continue;
+      }
+      if (auto f = FactOf(r)) facts.push_back({r.record_id(), r.customer_id(), std::move(*f)});
+    } else {
+      crm::v1::IdentityEvent ch;
+      if (!ch.ParseFromString(m.value)) {
+        log::Warn("unreadable identity change skipped", {{"partition", static_cast<long long>(m.partition)},
+                                                         {"offset", static_cast<long long>(m.offset)}});
+        continue;
+      }
+      changes.push_back(std::move(ch));
+    }
+  }
+  auto dirty = store_->Apply(facts, changes);
+  if (!dirty.ok()) return dirty.status();
+  auto roots = store_->Roots(*dirty);
+  if (!roots.ok()) return roots.status();
+  std::set<std::string> all(dirty->begin(), dirty->end());
+  for (const auto& [c, r] : *roots) all.insert(r);
+  auto before = store_->Profiles(all);
+  if (!before.ok()) return before.status();
+
+  const Calendars calendars = CurrentCalendars();
+  std::vector<crm::v1::Profile> changed;
+  auto keep_if_changed = [&](crm::v1::Profile p) {
+    auto it = before->find(p.customer_id());
+    if (it == before->end() || it->second.SerializeAsString() != p.SerializeAsString()) changed.push_back(std::move(p));
+  };
+  std::set<std::string> root_set;
+  for (const auto& [c, root] : *roots) {
+    root_set.insert(root);
+    if (root == c) continue;
+    crm::v1::Profile alias;  // a merged customer points to its survivor
+    alias.set_customer_id(c);
+    alias.set_merged_into(root);
+    keep_if_changed(std::move(alias));
+  }
+  for (const auto& root : root_set) {
+    auto state = store_->Load(root);
+    if (!state.ok()) return state.status();
+    keep_if_changed(BuildProfile(root, state->facts, state->records, calendars, weights_));
+  }
+  // Published and acknowledged first, stored after: a crash in between
+  // republishes the same change on replay instead of losing it.
+  std::vector<std::pair<std::string, std::string>> profile_records, score_records;
+  const crm::v1::Profile none;
+  for (const auto& p : changed) {
+    profile_records.emplace_back(p.customer_id(), p.SerializeAsString());
+    auto it = before->find(p.customer_id());
+    for (const auto& sc : ScoreChanges(it == before->end() ? none : it->second, p))
+      score_records.emplace_back(sc.customer_id(), sc.SerializeAsString());
+  }
+  if (auto st = kafka::PublishAndWait(*producer_, config_.GetString("scoring.scores_topic"), score_records); !st.ok())
+    return st;
+  if (auto st = kafka::PublishAndWait(*producer_, config_.GetString("scoring.profiles_topic"), profile_records);
+      !st.ok())
+    return st;
+  return store_->Store(changed, *before);
+}
+
+absl::Status ScoringApp::StartConsuming() {
+  auto copt = service::ConsumerOptionsFrom(
+      config_, "crm-scoring", config_.GetString("scoring.consumer_group"),
+      {config_.GetString("scoring.resolved_topic"), config_.GetString("scoring.identity_topic")},
+      static_cast<size_t>(config_.GetInt("scoring.max_batch")));
+  auto consumer = kafka::Consumer::Create(copt);
+  if (!consumer.ok()) return consumer.status();
+  consumer_ = std::move(*consumer);
+  consumer_thread_ = std::thread([this] {
+    auto st = consumer_->Run([this](const std::vector<kafka::Message>& batch) { return HandleBatch(batch); });
+    if (!st.ok()) log::Error("scoring consumer stopped", {{"error", st.ToString()}});
+  });
+  return absl::OkStatus();
+}
+
+void ScoringApp::StopConsuming() {
+  if (consumer_) consumer_->Stop();
+  if (consumer_thread_.joinable()) consumer_thread_.join();
+}
+
+void ScoringApp::Shutdown() {
+  follower_.Stop();
+  if (producer_) {
+    auto st = producer_->Flush(config_.GetDuration("kafka.delivery_timeout"));
+    if (!st.ok()) log::Warn("producer flush at shutdown", {{"error", st.ToString()}});
+  }
+}
+
+}  // namespace crm::scoring

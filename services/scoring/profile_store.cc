@@ -1,0 +1,219 @@
+#include "services/scoring/profile_store.h"
+
+#include "common/config/config.h"
+#include "common/util/strings.h"
+
+namespace crm::scoring {
+
+namespace {
+
+// Sets a record's home unless one with a smaller customer id is there (two
+// assignments that disagree resolve the same in any order); returns the
+// previous home and the hint, so both customers are re-evaluated.
+const redis::Script kAssign(R"lua(
+local old = redis.call('HGET', KEYS[1], 'home')
+if (not old) or ARGV[1] < old then redis.call('HSET', KEYS[1], 'home', ARGV[1]) end
+local hint = redis.call('HGET', KEYS[1], 'hint')
+return {old or '', hint or ''}
+)lua");
+
+// Removes a merged customer's alias only if it is the alias of this merge.
+const redis::Script kUnalias(R"lua(
+local v = redis.call('GET', KEYS[1])
+if v and v == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
+return 0
+)lua");
+
+}  // namespace
+
+absl::StatusOr<std::vector<redis::Reply>> ProfileStore::Pipeline(const std::vector<redis::Command>& cmds) {
+  if (cmds.empty()) return std::vector<redis::Reply>{};
+  auto replies = redis_.Pipeline(cmds);
+  if (!replies.ok()) return replies.status();
+  for (size_t i = 0; i < replies->size(); ++i) {
+    if ((*replies)[i].is_error()) {
+      return absl::InternalError(StrCat("redis: ", cmds[i][0], ": ", (*replies)[i].str));
+    }
+  }
+  return replies;
+}
+
+absl::StatusOr<std::set<std::string>> ProfileStore::Apply(const std::vector<FactInput>& facts,
+                                                          const std::vector<crm::v1::IdentityEvent>& changes) {
+  std::set<std::string> dirty;
+  std::vector<redis::Command> cmds;
+  for (const auto& in : facts) {
+    const std::string rk = RecordKey(in.record_id);
+    cmds.push_back({"HSET", rk, "f:" + in.fact.event_id(), in.fact.SerializeAsString()});
+    cmds.push_back({"HSETNX", rk, "hint", in.customer_id});
+    cmds.push_back({"SADD", CustomerKey(in.customer_id, "recs"), in.record_id});
+    dirty.insert(in.customer_id);
+  }
+  std::vector<size_t> assign_replies;
+  for (const auto& ch : changes) {
+    switch (ch.change_case()) {
+      case crm::v1::IdentityEvent::kRecordAssigned: {
+        const auto& a = ch.record_assigned();
+        auto c = kAssign.Call(1);
+        c.push_back(RecordKey(a.record_id()));
+        c.push_back(a.customer_id());
+        assign_replies.push_back(cmds.size());
+        cmds.push_back(std::move(c));
+        cmds.push_back({"SADD", CustomerKey(a.customer_id(), "recs"), a.record_id()});
+        dirty.insert(a.customer_id());
+        break;
+      }
+      case crm::v1::IdentityEvent::kMerged: {
+        const auto& m = ch.merged();
+        cmds.push_back({"SET", CustomerKey(m.merged_id(), "alias"), m.survivor_id() + "|" + m.merge_id()});
+        cmds.push_back({"SADD", CustomerKey(m.survivor_id(), "absorbed"), m.merged_id()});
+        dirty.insert(m.survivor_id());
+        dirty.insert(m.merged_id());
+        break;
+      }
+      case crm::v1::IdentityEvent::kUnmerged: {
+        const auto& u = ch.unmerged();
+        auto c = kUnalias.Call(1);
+        c.push_back(CustomerKey(u.restored_id(), "alias"));
+        c.push_back(u.survivor_id() + "|" + u.merge_id());
+        cmds.push_back(std::move(c));
+        cmds.push_back({"SREM", CustomerKey(u.survivor_id(), "absorbed"), u.restored_id()});
+        dirty.insert(u.survivor_id());
+        dirty.insert(u.restored_id());
+        break;
+      }
+      default: break;
+    }
+  }
+  auto replies = Pipeline(cmds);
+  if (!replies.ok()) return replies.status();
+  for (size_t i : assign_replies) {
+    for (const auto& e : (*replies)[i].elements)
+      if (!e.str.empty()) dirty.insert(e.str);
+  }
+  return dirty;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ProfileStore::Roots(const std::set<std::string>& customers) {
+  std::map<std::string, std::string> root;
+  for (const auto& c : customers) root[c] = c;
+  // Follow alias chains one hop per round trip; chains are short.
+  for (int hop = 0; hop < 32; ++hop) {
+    std::vector<std::string> asked;
+    std::vector<redis::Command> cmds;
+    for (const auto& [c, r] : root) {
+      asked.push_back(c);
+      cmds.push_back({"GET", CustomerKey(r, "alias")});
+    }
+    auto replies = Pipeline(cmds);
+    if (!replies.ok()) return replies.status();
+    bool moved = false;
+    for (size_t i = 0; i < asked.size(); ++i) {
+      const auto& rep = (*replies)[i];
+      if (rep.is_nil()) continue;
+      root[asked[i]] = rep.str.substr(0, rep.str.find('|'));
+      moved = true;
+    }
+    if (!moved) return root;
+  }
+  return absl::DataLossError("alias chain longer than 32 hops (a cycle?)");
+}
+
+absl::StatusOr<ProfileStore::CustomerState> ProfileStore::Load(const std::string& root) {
+  // The customers merged into the root, transitively, whose alias still
+  // points to their absorber.
+  std::set<std::string> members{root};
+  std::vector<std::string> frontier{root};
+  while (!frontier.empty()) {
+    std::vector<redis::Command> cmds;
+    for (const auto& c : frontier) cmds.push_back({"SMEMBERS", CustomerKey(c, "absorbed")});
+    auto replies = Pipeline(cmds);
+    if (!replies.ok()) return replies.status();
+    std::vector<std::pair<std::string, std::string>> candidates;  // (absorbed, absorber)
+    for (size_t i = 0; i < frontier.size(); ++i)
+      for (const auto& e : (*replies)[i].elements) candidates.push_back({e.str, frontier[i]});
+    cmds.clear();
+    for (const auto& [m, s] : candidates) cmds.push_back({"GET", CustomerKey(m, "alias")});
+    auto aliases = Pipeline(cmds);
+    if (!aliases.ok()) return aliases.status();
+    frontier.clear();
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      const auto& a = (*aliases)[i];
+      if (a.is_nil() || a.str.substr(0, a.str.find('|')) != candidates[i].second) continue;
+      if (members.insert(candidates[i].first).second) frontier.push_back(candidates[i].first);
+    }
+  }
+  std::vector<redis::Command> cmds;
+  std::vector<std::string> order(members.begin(), members.end());
+  for (const auto& c : order) cmds.push_back({"SMEMBERS", CustomerKey(c, "recs")});
+  auto recs = Pipeline(cmds);
+  if (!recs.ok()) return recs.status();
+  std::set<std::string> rids;
+  for (const auto& r : *recs)
+    for (const auto& e : r.elements) rids.insert(e.str);
+  cmds.clear();
+  std::vector<std::string> rid_order(rids.begin(), rids.end());
+  for (const auto& rid : rid_order) cmds.push_back({"HGETALL", RecordKey(rid)});
+  auto hashes = Pipeline(cmds);
+  if (!hashes.ok()) return hashes.status();
+  CustomerState state;
+  for (size_t i = 0; i < rid_order.size(); ++i) {
+    const auto& els = (*hashes)[i].elements;
+    std::string home, hint;
+    std::vector<const std::string*> facts;
+    for (size_t k = 0; k + 1 < els.size(); k += 2) {
+      const std::string& field = els[k].str;
+      if (field == "home") home = els[k + 1].str;
+      else if (field == "hint") hint = els[k + 1].str;
+      else if (field.rfind("f:", 0) == 0) facts.push_back(&els[k + 1].str);
+    }
+    // The record belongs here only if its home (or, unassigned, its hint) is a member.
+    const std::string& effective = home.empty() ? hint : home;
+    if (!members.count(effective)) continue;
+    ++state.records;
+    for (const auto* bytes : facts) {
+      crm::v1::ScoringFact f;
+      if (!f.ParseFromString(*bytes)) return absl::DataLossError(StrCat("unreadable fact in ", RecordKey(rid_order[i])));
+      state.facts.push_back(std::move(f));
+    }
+  }
+  return state;
+}
+
+absl::StatusOr<std::map<std::string, crm::v1::Profile>> ProfileStore::Profiles(
+    const std::set<std::string>& customers) {
+  std::vector<std::string> order(customers.begin(), customers.end());
+  std::vector<redis::Command> cmds;
+  for (const auto& c : order) cmds.push_back({"GET", CustomerKey(c, "profile")});
+  auto replies = Pipeline(cmds);
+  if (!replies.ok()) return replies.status();
+  std::map<std::string, crm::v1::Profile> out;
+  for (size_t i = 0; i < order.size(); ++i) {
+    if ((*replies)[i].is_nil()) continue;
+    crm::v1::Profile p;
+    if (!p.ParseFromString((*replies)[i].str)) return absl::DataLossError(StrCat("unreadable profile of ", order[i]));
+    out[order[i]] = std::move(p);
+  }
+  return out;
+}
+
+absl::Status ProfileStore::Store(const std::vector<crm::v1::Profile>& profiles,
+                                 const std::map<std::string, crm::v1::Profile>& before) {
+  std::vector<redis::Command> cmds;
+  for (const auto& p : profiles) {
+    cmds.push_back({"SET", CustomerKey(p.customer_id(), "profile"), p.SerializeAsString()});
+    if (!p.merged_into().empty()) {
+      if (auto it = before.find(p.customer_id()); it != before.end()) {
+        for (const auto& s : it->second.series()) cmds.push_back({"ZREM", ValueKey(s.show_id()), p.customer_id()});
+      }
+      continue;
+    }
+    for (const auto& s : p.series()) {
+      cmds.push_back({"ZADD", ValueKey(s.show_id()), config::FormatDouble(s.indicators().value()), p.customer_id()});
+    }
+  }
+  auto replies = Pipeline(cmds);
+  return replies.ok() ? absl::OkStatus() : replies.status();
+}
+
+}  // namespace crm::scoring

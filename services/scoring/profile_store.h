@@ -1,0 +1,74 @@
+#pragma once
+
+// Scoring's Redis state: facts per identity record, the membership of
+// records (homes, hints, aliases of merged customers), and the current
+// profile per customer with the value index per series. Every key holds one
+// customer's or one record's data (its id in a hash tag), and nothing is
+// written by a transaction spanning keys, so it runs on Redis Cluster.
+//
+//   <p>rec:{<rid>}              hash  f:<event id> -> ScoringFact, home, hint
+//   <p>cust:{<cid>}:recs        set   records homed or hinted at the customer
+//   <p>cust:{<cid>}:alias       str   "<survivor>|<merge id>" while merged
+//   <p>cust:{<cid>}:absorbed    set   customers merged into this one
+//   <p>cust:{<cid>}:profile     str   Profile (the published one)
+//   <p>value:<show>             zset  root customers by value in the series
+//
+// Writes of facts and membership are idempotent and commute, so a replay in
+// any order gives the same state; a profile is a pure function of that state.
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/redis/redis_client.h"
+#include "crm/v1/identity.pb.h"
+#include "crm/v1/profile.pb.h"
+
+namespace crm::scoring {
+
+class ProfileStore {
+ public:
+  ProfileStore(redis::KeyValueStore& redis, std::string prefix) : redis_(redis), prefix_(std::move(prefix)) {}
+
+  // Applies one consumed batch's inputs: facts with the customer their
+  // resolved event named, and identity changes (in topic order). Returns
+  // every customer whose profile may have changed.
+  struct FactInput {
+    std::string record_id, customer_id;
+    crm::v1::ScoringFact fact;
+  };
+  absl::StatusOr<std::set<std::string>> Apply(const std::vector<FactInput>& facts,
+                                              const std::vector<crm::v1::IdentityEvent>& changes);
+
+  // The root customer of each given customer (itself unless merged).
+  absl::StatusOr<std::map<std::string, std::string>> Roots(const std::set<std::string>& customers);
+
+  // Everything a root customer's profile is built from.
+  struct CustomerState {
+    std::vector<crm::v1::ScoringFact> facts;
+    uint32_t records = 0;
+  };
+  absl::StatusOr<CustomerState> Load(const std::string& root);
+
+  // Stored profiles (missing ones are absent from the map).
+  absl::StatusOr<std::map<std::string, crm::v1::Profile>> Profiles(const std::set<std::string>& customers);
+  // Stores profiles and the value index (ZADD per series; a merged customer
+  // leaves the index).
+  absl::Status Store(const std::vector<crm::v1::Profile>& profiles, const std::map<std::string, crm::v1::Profile>& before);
+
+  std::string RecordKey(const std::string& rid) const { return prefix_ + "rec:{" + rid + "}"; }
+  std::string CustomerKey(const std::string& cid, const char* what) const {
+    return prefix_ + "cust:{" + cid + "}:" + what;
+  }
+  std::string ValueKey(const std::string& show) const { return prefix_ + "value:" + show; }
+
+ private:
+  absl::StatusOr<std::vector<redis::Reply>> Pipeline(const std::vector<redis::Command>& cmds);
+
+  redis::KeyValueStore& redis_;
+  std::string prefix_;
+};
+
+}  // namespace crm::scoring
