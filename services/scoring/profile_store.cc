@@ -42,14 +42,19 @@ absl::StatusOr<std::set<std::string>> ProfileStore::Apply(const std::vector<Fact
                                                           const std::vector<crm::v1::IdentityEvent>& changes) {
   std::set<std::string> dirty;
   std::vector<redis::Command> cmds;
+  // Replies naming customers to re-evaluate: a fact's record may be homed
+  // elsewhere than the customer its event named (dedup named the survivor of
+  // a merge that was later undone, or the assignment is not seen yet).
+  std::vector<size_t> owner_replies;
   for (const auto& in : facts) {
     const std::string rk = RecordKey(in.record_id);
     cmds.push_back({"HSET", rk, "f:" + in.fact.event_id(), in.fact.SerializeAsString()});
     cmds.push_back({"HSETNX", rk, "hint", in.customer_id});
+    owner_replies.push_back(cmds.size());
+    cmds.push_back({"HMGET", rk, "home", "hint"});
     cmds.push_back({"SADD", CustomerKey(in.customer_id, "recs"), in.record_id});
     dirty.insert(in.customer_id);
   }
-  std::vector<size_t> assign_replies;
   for (const auto& ch : changes) {
     switch (ch.change_case()) {
       case crm::v1::IdentityEvent::kRecordAssigned: {
@@ -57,7 +62,7 @@ absl::StatusOr<std::set<std::string>> ProfileStore::Apply(const std::vector<Fact
         auto c = kAssign.Call(1);
         c.push_back(RecordKey(a.record_id()));
         c.push_back(a.customer_id());
-        assign_replies.push_back(cmds.size());
+        owner_replies.push_back(cmds.size());
         cmds.push_back(std::move(c));
         cmds.push_back({"SADD", CustomerKey(a.customer_id(), "recs"), a.record_id()});
         dirty.insert(a.customer_id());
@@ -87,9 +92,9 @@ absl::StatusOr<std::set<std::string>> ProfileStore::Apply(const std::vector<Fact
   }
   auto replies = Pipeline(cmds);
   if (!replies.ok()) return replies.status();
-  for (size_t i : assign_replies) {
+  for (size_t i : owner_replies) {
     for (const auto& e : (*replies)[i].elements)
-      if (!e.str.empty()) dirty.insert(e.str);
+      if (!e.is_nil() && !e.str.empty()) dirty.insert(e.str);
   }
   return dirty;
 }

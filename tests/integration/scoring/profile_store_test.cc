@@ -1,0 +1,198 @@
+// ProfileStore against a real redis-server: the state it keeps gives the
+// same profiles whatever the order and batching of facts and identity
+// changes, a replayed batch changes nothing, and an unmerge restores exactly
+// what never merging gives (events between the merge and the unmerge included).
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "common/redis/redis_client.h"
+#include "common/testing/redis_server.h"
+#include "services/scoring/domain/membership.h"
+#include "services/scoring/domain/profile_builder.h"
+#include "services/scoring/profile_store.h"
+
+namespace crm::scoring {
+namespace {
+
+constexpr int64_t kDay = 86'400'000;
+constexpr int64_t k2025 = 1745107200000;
+
+struct Input {
+  // Either a fact of a record (with the customer its event named) or an identity change.
+  std::optional<ProfileStore::FactInput> fact;
+  std::optional<crm::v1::IdentityEvent> change;
+};
+
+Input Fact(const std::string& rid, const std::string& cid, const std::string& eid, int64_t ms, bool gate) {
+  ProfileStore::FactInput in;
+  in.record_id = rid;
+  in.customer_id = cid;
+  auto& f = in.fact;
+  f.set_event_id(eid);
+  f.set_show_id("auto-expo");
+  f.set_edition_id(ms < k2025 - 100 * kDay ? "2024" : "2025");
+  f.set_occurred_ms(ms);
+  if (gate) {
+    f.mutable_gate_check_in()->set_gate("N1");
+  } else {
+    f.mutable_payment()->set_invoice_id("I" + eid);
+    f.mutable_payment()->set_amount_minor(1000 + static_cast<int64_t>(eid.size()) * 7);
+    f.mutable_payment()->set_currency("CNY");
+  }
+  return {in, std::nullopt};
+}
+Input Assigned(const std::string& rid, const std::string& cid) {
+  crm::v1::IdentityEvent ev;
+  ev.mutable_record_assigned()->set_record_id(rid);
+  ev.mutable_record_assigned()->set_customer_id(cid);
+  return {std::nullopt, ev};
+}
+Input Merged(const std::string& mid, const std::string& s, const std::string& m) {
+  crm::v1::IdentityEvent ev;
+  ev.mutable_merged()->set_merge_id(mid);
+  ev.mutable_merged()->set_survivor_id(s);
+  ev.mutable_merged()->set_merged_id(m);
+  return {std::nullopt, ev};
+}
+Input Unmerged(const std::string& mid, const std::string& s, const std::string& r) {
+  crm::v1::IdentityEvent ev;
+  ev.mutable_unmerged()->set_merge_id(mid);
+  ev.mutable_unmerged()->set_survivor_id(s);
+  ev.mutable_unmerged()->set_restored_id(r);
+  return {std::nullopt, ev};
+}
+
+class ProfileStoreTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new testing::RedisServer();
+    ASSERT_TRUE(server_->Start().ok());
+  }
+  static void TearDownTestSuite() { delete server_; }
+  void SetUp() override {
+    redis_ = std::make_unique<redis::RedisClient>(redis::RedisOptions{server_->url()});
+    ASSERT_TRUE(redis_->Run({"FLUSHALL"}).ok());
+  }
+
+  // Applies `inputs` in batches of `batch` (each batch: its facts and its
+  // changes in order), rebuilding and storing the touched customers' profiles
+  // as the service does; returns every root customer's stored profile.
+  std::map<std::string, std::string> Run(const std::vector<Input>& inputs, size_t batch, const std::string& prefix) {
+    ProfileStore store(*redis_, prefix);
+    for (size_t i = 0; i < inputs.size(); i += batch) {
+      std::vector<ProfileStore::FactInput> facts;
+      std::vector<crm::v1::IdentityEvent> changes;
+      for (size_t k = i; k < std::min(inputs.size(), i + batch); ++k) {
+        if (inputs[k].fact) facts.push_back(*inputs[k].fact);
+        if (inputs[k].change) changes.push_back(*inputs[k].change);
+      }
+      auto dirty = store.Apply(facts, changes);
+      EXPECT_TRUE(dirty.ok()) << dirty.status();
+      auto roots = store.Roots(*dirty);
+      EXPECT_TRUE(roots.ok());
+      std::vector<crm::v1::Profile> built;
+      std::set<std::string> all(dirty->begin(), dirty->end());
+      for (const auto& [c, r] : *roots) {
+        all.insert(r);
+        if (r != c) {
+          crm::v1::Profile alias;
+          alias.set_customer_id(c);
+          alias.set_merged_into(r);
+          built.push_back(alias);
+        }
+      }
+      std::set<std::string> root_set;
+      for (const auto& [c, r] : *roots) root_set.insert(r);
+      for (const auto& r : root_set) {
+        auto st = store.Load(r);
+        EXPECT_TRUE(st.ok());
+        built.push_back(BuildProfile(r, st->facts, st->records, {{"auto-expo", {"2024", "2025"}}}, Weights{}));
+      }
+      auto before = store.Profiles(all);
+      EXPECT_TRUE(before.ok());
+      EXPECT_TRUE(store.Store(built, *before).ok());
+    }
+    std::set<std::string> customers;
+    for (const auto& in : inputs) {
+      if (in.fact) customers.insert(in.fact->customer_id);
+      if (in.change && in.change->has_record_assigned()) customers.insert(in.change->record_assigned().customer_id());
+    }
+    auto profiles = store.Profiles(customers);
+    EXPECT_TRUE(profiles.ok());
+    std::map<std::string, std::string> out;
+    for (const auto& [c, p] : *profiles)
+      if (p.merged_into().empty()) out[c] = p.SerializeAsString();
+    return out;
+  }
+
+  static testing::RedisServer* server_;
+  std::unique_ptr<redis::RedisClient> redis_;
+};
+testing::RedisServer* ProfileStoreTest::server_ = nullptr;
+
+// A small history: three customers, a chain of two merges, facts before and after.
+std::vector<Input> History() {
+  return {Assigned("r1", "C1"),
+          Fact("r1", "C1", "e1", k2025 - 365 * kDay, true),
+          Assigned("r2", "C2"),
+          Fact("r2", "C2", "e2", k2025 - 360 * kDay, false),
+          Assigned("r3", "C3"),
+          Fact("r3", "C3", "e3", k2025, true),
+          Merged("M1", "C2", "C3"),
+          Fact("r3", "C2", "e4", k2025 + kDay, true),
+          Merged("M2", "C1", "C2"),
+          Fact("r2", "C1", "e5", k2025 + 2 * kDay, false),
+          Assigned("r4", "C1"),
+          Fact("r4", "C1", "e6", k2025 + 3 * kDay, true)};
+}
+
+TEST_F(ProfileStoreTest, OneCustomerAfterAChainOfMerges) {
+  auto profiles = Run(History(), 3, "t:");
+  ASSERT_EQ(profiles.size(), 1u);
+  crm::v1::Profile p;
+  ASSERT_TRUE(p.ParseFromString(profiles.at("C1")));
+  EXPECT_EQ(p.records(), 4u);
+  EXPECT_EQ(p.events(), 6u);
+}
+
+TEST_F(ProfileStoreTest, OrderBatchingAndReplaysDoNotChangeTheProfiles) {
+  auto base = History();
+  const auto expected = Run(base, base.size(), "a:");
+  std::mt19937 rng(5);
+  for (int round = 0; round < 8; ++round) {
+    // Facts and assignments may come in any order; merges keep their order
+    // (one partition of crm.identity.v1 carries both, keyed by survivor).
+    auto inputs = base;
+    std::stable_partition(inputs.begin(), inputs.end(), [](const Input& in) { return in.fact || in.change->has_record_assigned(); });
+    std::shuffle(inputs.begin(), inputs.begin() + 10, rng);
+    // A replay: the first half again.
+    std::vector<Input> replayed(inputs.begin(), inputs.begin() + 6);
+    inputs.insert(inputs.end(), replayed.begin(), replayed.end());
+    const std::string prefix = "r" + std::to_string(round) + ":";
+    EXPECT_EQ(Run(inputs, 1 + round % 4, prefix), expected) << "round " << round;
+  }
+}
+
+TEST_F(ProfileStoreTest, UnmergeEqualsNeverMergedWithEventsInBetween) {
+  std::vector<Input> merged = {Assigned("rA", "C1"), Fact("rA", "C1", "a1", k2025 - 365 * kDay, true),
+                               Assigned("rB", "C2"), Fact("rB", "C2", "b1", k2025, true),
+                               Merged("M1", "C1", "C2"),
+                               // while merged, dedup names the survivor
+                               Fact("rB", "C1", "b2", k2025 + kDay, false), Fact("rA", "C1", "a2", k2025 + kDay, true),
+                               Unmerged("M1", "C1", "C2")};
+  std::vector<Input> never;
+  for (const auto& in : merged) {
+    if (in.change && (in.change->has_merged() || in.change->has_unmerged())) continue;
+    never.push_back(in);
+  }
+  auto a = Run(merged, 2, "m:");
+  auto b = Run(never, 2, "n:");
+  EXPECT_EQ(a.size(), 2u);
+  EXPECT_EQ(a, b);
+}
+
+}  // namespace
+}  // namespace crm::scoring
