@@ -118,7 +118,7 @@ absl::Status ScoringApp::HandleBatch(const std::vector<kafka::Message>& batch) {
   for (const auto& root : root_set) {
     auto state = store_->Load(root);
     if (!state.ok()) return state.status();
-    keep_if_changed(BuildProfile(root, state->facts, state->records, calendars, weights_));
+    keep_if_changed(BuildProfile(root, state->facts, state->records, calendars, weights_, state->assigned));
   }
   // Published and acknowledged first, stored after: a crash in between
   // republishes the same change on replay instead of losing it.

@@ -9,10 +9,11 @@ namespace {
 
 // Sets a record's home unless one with a smaller customer id is there (two
 // assignments that disagree resolve the same in any order); returns the
-// previous home and the hint, so both customers are re-evaluated.
+// previous home and the hint, so both customers are re-evaluated. The
+// assignment (the identity as written) is kept with the home it set.
 const redis::Script kAssign(R"lua(
 local old = redis.call('HGET', KEYS[1], 'home')
-if (not old) or ARGV[1] < old then redis.call('HSET', KEYS[1], 'home', ARGV[1]) end
+if (not old) or ARGV[1] <= old then redis.call('HSET', KEYS[1], 'home', ARGV[1], 'assigned', ARGV[2]) end
 local hint = redis.call('HGET', KEYS[1], 'hint')
 return {old or '', hint or ''}
 )lua");
@@ -62,6 +63,7 @@ absl::StatusOr<std::set<std::string>> ProfileStore::Apply(const std::vector<Fact
         auto c = kAssign.Call(1);
         c.push_back(RecordKey(a.record_id()));
         c.push_back(a.customer_id());
+        c.push_back(a.SerializeAsString());
         owner_replies.push_back(cmds.size());
         cmds.push_back(std::move(c));
         cmds.push_back({"SADD", CustomerKey(a.customer_id(), "recs"), a.record_id()});
@@ -165,17 +167,24 @@ absl::StatusOr<ProfileStore::CustomerState> ProfileStore::Load(const std::string
   for (size_t i = 0; i < rid_order.size(); ++i) {
     const auto& els = (*hashes)[i].elements;
     std::string home, hint;
+    const std::string* assigned = nullptr;
     std::vector<const std::string*> facts;
     for (size_t k = 0; k + 1 < els.size(); k += 2) {
       const std::string& field = els[k].str;
       if (field == "home") home = els[k + 1].str;
       else if (field == "hint") hint = els[k + 1].str;
+      else if (field == "assigned") assigned = &els[k + 1].str;
       else if (field.rfind("f:", 0) == 0) facts.push_back(&els[k + 1].str);
     }
     // The record belongs here only if its home (or, unassigned, its hint) is a member.
     const std::string& effective = home.empty() ? hint : home;
     if (!members.count(effective)) continue;
     ++state.records;
+    if (assigned) {
+      crm::v1::RecordAssigned a;
+      if (!a.ParseFromString(*assigned)) return absl::DataLossError(StrCat("unreadable assignment in ", RecordKey(rid_order[i])));
+      state.assigned.push_back(std::move(a));
+    }
     for (const auto* bytes : facts) {
       crm::v1::ScoringFact f;
       if (!f.ParseFromString(*bytes)) return absl::DataLossError(StrCat("unreadable fact in ", RecordKey(rid_order[i])));

@@ -6,7 +6,8 @@
 // customer's or one record's data (its id in a hash tag), and nothing is
 // written by a transaction spanning keys, so it runs on Redis Cluster.
 //
-//   <p>rec:{<rid>}              hash  f:<event id> -> ScoringFact, home, hint
+//   <p>rec:{<rid>}              hash  f:<event id> -> ScoringFact, home, hint,
+//                                     assigned -> RecordAssigned (identity)
 //   <p>cust:{<cid>}:recs        set   records homed or hinted at the customer
 //   <p>cust:{<cid>}:alias       str   "<survivor>|<merge id>" while merged
 //   <p>cust:{<cid>}:absorbed    set   customers merged into this one
@@ -48,6 +49,8 @@ class ProfileStore {
   // Everything a root customer's profile is built from.
   struct CustomerState {
     std::vector<crm::v1::ScoringFact> facts;
+    // The records' assignments (identity as written), for the summary.
+    std::vector<crm::v1::RecordAssigned> assigned;
     uint32_t records = 0;
   };
   absl::StatusOr<CustomerState> Load(const std::string& root);

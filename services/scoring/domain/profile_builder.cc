@@ -6,11 +6,48 @@
 
 namespace crm::scoring {
 
+crm::v1::ProfileSummary Summarize(std::vector<crm::v1::RecordAssigned> records) {
+  // Newest first; the record id breaks ties so the order never depends on arrival.
+  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+    return a.occurred_ms() != b.occurred_ms() ? a.occurred_ms() > b.occurred_ms() : a.record_id() < b.record_id();
+  });
+  crm::v1::ProfileSummary s;
+  auto pick = [&](auto get, auto set) {
+    for (const auto& r : records) {
+      const std::string& v = get(r.identity());
+      if (!v.empty()) {
+        set(v);
+        return;
+      }
+    }
+  };
+  pick([](const crm::v1::Identity& i) -> const std::string& {
+    return i.normalized().full_name().empty() ? i.full_name() : i.normalized().full_name();
+  }, [&](const std::string& v) { s.set_full_name(v); });
+  pick([](const crm::v1::Identity& i) -> const std::string& { return i.company(); },
+       [&](const std::string& v) { s.set_company(v); });
+  pick([](const crm::v1::Identity& i) -> const std::string& { return i.normalized().email(); },
+       [&](const std::string& v) { s.set_email(v); });
+  pick([](const crm::v1::Identity& i) -> const std::string& { return i.normalized().phone_e164(); },
+       [&](const std::string& v) { s.set_phone(v); });
+  pick([](const crm::v1::Identity& i) -> const std::string& { return i.normalized().city(); },
+       [&](const std::string& v) { s.set_city(v); });
+  pick([](const crm::v1::Identity& i) -> const std::string& { return i.normalized().country(); },
+       [&](const std::string& v) { s.set_country(v); });
+  pick([](const crm::v1::Identity& i) -> const std::string& { return i.industry(); },
+       [&](const std::string& v) { s.set_industry(v); });
+  pick([](const crm::v1::Identity& i) -> const std::string& { return i.title(); },
+       [&](const std::string& v) { s.set_title(v); });
+  return s;
+}
+
 crm::v1::Profile BuildProfile(const std::string& customer_id, const std::vector<crm::v1::ScoringFact>& facts,
-                              uint32_t records, const Calendars& calendars, const Weights& weights) {
+                              uint32_t records, const Calendars& calendars, const Weights& weights,
+                              const std::vector<crm::v1::RecordAssigned>& assigned) {
   Aggregates agg = Fold(facts);
   crm::v1::Profile p;
   p.set_customer_id(customer_id);
+  *p.mutable_summary() = Summarize(assigned);
   p.mutable_summary()->set_customer_type(agg.customer_type);
   p.set_records(records);
   p.set_events(agg.events);

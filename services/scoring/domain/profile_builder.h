@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "crm/v1/identity.pb.h"
 #include "crm/v1/profile.pb.h"
 #include "services/scoring/domain/indicators.h"
 
@@ -16,7 +17,13 @@ namespace crm::scoring {
 // Per series: edition ids in calendar order up to the edition evaluated as of.
 using Calendars = std::map<std::string, std::vector<std::string>>;
 
+// The golden-record summary from the customer's records as dedup assigned
+// them: per field, the value of the most recently seen record that has one
+// (normalized forms for name, email, phone, city and country).
+crm::v1::ProfileSummary Summarize(std::vector<crm::v1::RecordAssigned> records);
+
 crm::v1::Profile BuildProfile(const std::string& customer_id, const std::vector<crm::v1::ScoringFact>& facts,
-                              uint32_t records, const Calendars& calendars, const Weights& weights);
+                              uint32_t records, const Calendars& calendars, const Weights& weights,
+                              const std::vector<crm::v1::RecordAssigned>& assigned = {});
 
 }  // namespace crm::scoring

@@ -48,6 +48,8 @@ Input Assigned(const std::string& rid, const std::string& cid) {
   crm::v1::IdentityEvent ev;
   ev.mutable_record_assigned()->set_record_id(rid);
   ev.mutable_record_assigned()->set_customer_id(cid);
+  ev.mutable_record_assigned()->set_occurred_ms(static_cast<int64_t>(rid.size()) * 1000 + rid.back());
+  ev.mutable_record_assigned()->mutable_identity()->mutable_normalized()->set_email(rid + "@example.com");
   return {std::nullopt, ev};
 }
 Input Merged(const std::string& mid, const std::string& s, const std::string& m) {
@@ -109,7 +111,7 @@ class ProfileStoreTest : public ::testing::Test {
       for (const auto& r : root_set) {
         auto st = store.Load(r);
         EXPECT_TRUE(st.ok());
-        built.push_back(BuildProfile(r, st->facts, st->records, {{"auto-expo", {"2024", "2025"}}}, Weights{}));
+        built.push_back(BuildProfile(r, st->facts, st->records, {{"auto-expo", {"2024", "2025"}}}, Weights{}, st->assigned));
       }
       auto before = store.Profiles(all);
       EXPECT_TRUE(before.ok());
@@ -156,6 +158,7 @@ TEST_F(ProfileStoreTest, OneCustomerAfterAChainOfMerges) {
   ASSERT_TRUE(p.ParseFromString(profiles.at("C1")));
   EXPECT_EQ(p.records(), 4u);
   EXPECT_EQ(p.events(), 6u);
+  EXPECT_EQ(p.summary().email(), "r4@example.com");  // the most recently seen record's
 }
 
 TEST_F(ProfileStoreTest, OrderBatchingAndReplaysDoNotChangeTheProfiles) {

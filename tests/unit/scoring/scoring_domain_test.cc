@@ -305,6 +305,27 @@ TEST(Membership, AnUnmergeOfAnotherMergeLeavesTheAlias) {
   EXPECT_EQ(m.Root("C2"), "C1");
 }
 
+TEST(Summarize, TheNewestRecordWithAValueGivesEachField) {
+  crm::v1::RecordAssigned old_card, new_scan;
+  old_card.set_record_id("r1");
+  old_card.set_occurred_ms(1000);
+  old_card.mutable_identity()->set_company("Huadong Auto");
+  old_card.mutable_identity()->set_full_name("Zhang Wei");
+  old_card.mutable_identity()->mutable_normalized()->set_email("zhang.wei@huadong-auto.com");
+  old_card.mutable_identity()->mutable_normalized()->set_full_name("Zhang Wei");
+  new_scan.set_record_id("r2");
+  new_scan.set_occurred_ms(2000);
+  new_scan.mutable_identity()->mutable_normalized()->set_full_name("张伟");
+  new_scan.mutable_identity()->mutable_normalized()->set_phone_e164("+8613812345678");
+  for (const auto& records : {std::vector{old_card, new_scan}, std::vector{new_scan, old_card}}) {
+    auto s = Summarize(records);
+    EXPECT_EQ(s.full_name(), "张伟");
+    EXPECT_EQ(s.company(), "Huadong Auto");
+    EXPECT_EQ(s.email(), "zhang.wei@huadong-auto.com");
+    EXPECT_EQ(s.phone(), "+8613812345678");
+  }
+}
+
 TEST(FactOf, KeepsThePayloadAndDropsIdentityAndFreeText) {
   crm::v1::ResolvedEvent r;
   auto* ev = r.mutable_event();
