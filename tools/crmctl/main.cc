@@ -25,6 +25,9 @@
 //       merged since are mapped to their survivor through IdentityService at
 //       ADDR. Writes event_id,customer_id as record_id,cluster_id and scores
 //       it against a record_id,entity_id truth file (crm-dedup eval's metrics).
+//   crmctl profile get ADDR CUSTOMER_ID [--json] [--timeout 10s]
+//       One customer's profile from the scoring service's ProfileService at
+//       ADDR (a merged id gives its survivor's); exit 3 when unknown.
 
 #include <chrono>
 #include <cstdio>
@@ -45,6 +48,7 @@
 #include "crm/v1/identity.grpc.pb.h"
 #include "services/dedup/files/eval.h"
 #include "crm/v1/shows.grpc.pb.h"
+#include "tools/crmctl/profile_cmd.h"
 
 #include <google/protobuf/util/json_util.h>
 
@@ -68,7 +72,8 @@ using Args = std::map<std::string, std::string>;
                "  crmctl publish-files --brokers LIST --dir DIR\n"
                "  crmctl ingest-report --brokers LIST [--group crm-ingest] [--timeout 600s]\n"
                "  crmctl dedup-report ADDR --brokers LIST [--group crm-dedup] [--timeout 600s] [--clusters OUT.csv]\n"
-               "                      [--truth TRUTH.csv] [--resolved-topic T] [--identity-topic T]\n");
+               "                      [--truth TRUTH.csv] [--resolved-topic T] [--identity-topic T]\n"
+               "  crmctl profile get ADDR CUSTOMER_ID [--json] [--timeout 10s]\n");
   std::exit(code);
 }
 
@@ -77,7 +82,9 @@ Args ParseArgs(int argc, char** argv, int first, std::vector<std::string>* posit
   Args out;
   for (int i = first; i < argc; ++i) {
     std::string a = argv[i];
-    if (a.rfind("--", 0) == 0) {
+    if (a == "--json") {  // the one flag without a value
+      out["json"] = "true";
+    } else if (a.rfind("--", 0) == 0) {
       if (i + 1 >= argc) {
         std::fprintf(stderr, "crmctl: %s needs a value\n", a.c_str());
         Usage(2);
@@ -444,6 +451,10 @@ int main(int argc, char** argv) {
   if (cmd == "publish-files") return PublishFiles(args);
   if (cmd == "ingest-report") return IngestReport(args);
   if (cmd == "dedup-report") return DedupReport(pos, args);
+  if (cmd == "profile") {
+    if (pos.size() != 3 || pos[0] != "get") Usage(2);
+    return crm::crmctl::ProfileGet(pos[1], pos[2], args.count("json") > 0, DurationArg(args, "timeout", "10s"));
+  }
   if (cmd == "help" || cmd == "--help") Usage(0);
   std::fprintf(stderr, "crmctl: unknown command %s\n", cmd.c_str());
   Usage(2);
