@@ -1,10 +1,10 @@
 #include "services/scoring/app.h"
 
 #include <algorithm>
-#include <ctime>
 
 #include "common/kafka/batch_completion.h"
 #include "common/log/log.h"
+#include "common/normalize/time.h"
 #include "common/util/strings.h"
 #include "services/scoring/domain/facts.h"
 #include "services/scoring/domain/score_changes.h"
@@ -50,20 +50,17 @@ absl::Status ScoringApp::Init() {
 void ScoringApp::RegisterServices(service::ServiceHost& host) { host.AddGrpcService(profile_service_.get()); }
 
 Calendars ScoringApp::CurrentCalendars() const {
-  const std::time_t now = static_cast<std::time_t>(clock_.NowMillis() / 1000);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char today[16];
-  std::strftime(today, sizeof today, "%Y-%m-%d", &tm);
+  const int64_t today = clock_.NowMillis() / 86'400'000;  // days since 1970-01-01, UTC
   Calendars out;
   for (const auto& series : registry_.List()) {
-    std::vector<const crm::v1::ShowEdition*> editions;
-    for (const auto& e : series.editions())
-      if (e.open_date() <= today) editions.push_back(&e);
-    std::sort(editions.begin(), editions.end(),
-              [](const auto* a, const auto* b) { return a->open_date() < b->open_date(); });
+    std::vector<std::pair<int64_t, std::string>> opened;  // (open day, edition id)
+    for (const auto& e : series.editions()) {
+      auto day = normalize::ParseIsoDateDays(e.open_date());  // the registry validated the dates
+      if (day.ok() && *day <= today) opened.emplace_back(*day, e.edition_id());
+    }
+    std::sort(opened.begin(), opened.end());
     auto& cal = out[series.show_id()];
-    for (const auto* e : editions) cal.push_back(e->edition_id());
+    for (const auto& [day, id] : opened) cal.push_back(id);
   }
   return out;
 }
