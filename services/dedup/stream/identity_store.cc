@@ -34,13 +34,21 @@ local function follow(c)
   end
   return c
 end
+local function accepted(other, i)
+  local s = string.match(other, '^[^\t]*')
+  if s == sig then return true end
+  for a in string.gmatch(ARGV[6 + i] or '', '%S+') do
+    if a == s then return true end
+  end
+  return false
+end
 local found, seen, unverified, use = {}, {}, {}, {}
 for i, k in ipairs(KEYS) do
   local c = redis.call('GET', k)
   use[i] = true
   if c then
     local other = redis.call('GET', k .. ':sig')
-    if string.sub(flags, i, i) == '1' and sig ~= '' and other and string.match(other, '^[^\t]*') ~= sig then
+    if string.sub(flags, i, i) == '1' and sig ~= '' and other and not accepted(other, i) then
       use[i] = false
       table.insert(unverified, k)
       table.insert(unverified, c)
@@ -179,6 +187,13 @@ Command ClaimCommand(const IndexKeys& keys, const ClaimRequest& r) {
     flags += r.unheld_at_lookup[k] ? '1' : '0';
   }
   cmd.insert(cmd.end(), {r.preferred, keys.prefix(), r.name_signature, flags, r.name, r.matched_record});
+  for (size_t k = 0; k < r.keys.size(); ++k) {
+    std::string sigs;
+    if (k < r.slice_signatures.size()) {
+      for (const auto& s : r.slice_signatures[k]) sigs.append(sigs.empty() ? "" : " ").append(s);
+    }
+    cmd.push_back(std::move(sigs));
+  }
   return cmd;
 }
 

@@ -119,6 +119,11 @@ struct ClaimRequest {
   // have been claimed since by another replica for a person of another name:
   // it is then not used but returned for a name check.
   std::vector<bool> unheld_at_lookup;
+  // Per key: the name signatures of this slice's earlier records using it.
+  // They were judged one person with this record (KeyIsShared), so a holder
+  // of one of them is accepted as if of its own; any other holder (another
+  // replica claimed the key for another name) gets the name check.
+  std::vector<std::vector<std::string>> slice_signatures;
   std::string preferred;       // the customer a sure match chose, "" none
   std::string matched_record;  // the record it matched: its customer now is used
   std::string name_signature;  // "" without a name

@@ -528,20 +528,25 @@ absl::StatusOr<std::vector<ClaimReply>> IdentityIndex::ClaimKeys(const std::vect
   // Keys an earlier record of this slice claims first: its name was checked
   // against this one's (MarkSharedKeys), so this record joins it as it would
   // had it come in a later slice.
-  std::set<std::string> claimed_before;
+  // A key unheld at lookup is still name-checked in the claim: another
+  // replica may have claimed it for another person since, and then it is
+  // held by neither the slice's earlier record nor this one.
+  std::map<std::string, std::vector<std::string>> claimed_before;  // key -> name signatures
   for (const auto& rec : recs) {
     if (rec.done) continue;
     ClaimRequest req;
     req.keys = rec.keys;
+    req.name_signature = rec.view.prepared.name.empty() ? std::string() : Hex(rec.view.prepared.name.letters);
     for (size_t k = 0; k < rec.keys.size(); ++k) {
-      req.unheld_at_lookup.push_back(rec.holders[k].empty() && !claimed_before.count(rec.keys[k]));
+      req.unheld_at_lookup.push_back(rec.holders[k].empty());
+      auto& sigs = claimed_before[rec.keys[k]];
+      req.slice_signatures.push_back(sigs);
+      if (!req.name_signature.empty()) sigs.push_back(req.name_signature);
     }
-    claimed_before.insert(rec.keys.begin(), rec.keys.end());
     if (rec.auto_match) {
       req.preferred = rec.candidate.customer_id;
       req.matched_record = rec.candidate.evidence.matched_record_id();
     }
-    req.name_signature = rec.view.prepared.name.empty() ? std::string() : Hex(rec.view.prepared.name.letters);
     req.name = StoredName(rec.view.prepared);
     cmds.push_back(ClaimCommand(keys_, req));
   }

@@ -259,6 +259,43 @@ TEST_F(ResolveSliceTest, NewPersonLosingTheRaceForItsKeyEndsAsOneCustomer) {
   EXPECT_EQ(by_record->str, (*first)[0].customer_id);
 }
 
+// Two records of one person in this replica's slice use an email nobody held
+// at lookup; meanwhile another replica claims it for someone else (a shared
+// inbox). The slice's second record must get the same name check as its
+// first, not take the email as claimed by its own slice.
+TEST_F(ResolveSliceTest, KeyClaimedMeanwhileForAnotherNameJoinsNeitherOfTheSlicesRecords) {
+  IdentityIndex other(*client_, model_, IndexOptions{});
+  crm::v1::Event first = Registration(1, "张伟", "huadong.team@163.com");
+  first.mutable_identity()->set_phone("+86 138 0013 8000");
+  crm::v1::Event second = Registration(2, "张伟", "huadong.team@163.com");
+  second.mutable_identity()->set_company("华东机械");
+  crm::v1::Event theirs = Registration(3, "王芳", "huadong.team@163.com");
+  std::vector<redis::Command> cmds;
+  IdentityIndex::Ask a1 = index_->AskCommands(first, RecordIdOf(first.identity(), "expo", "2026"), &cmds);
+  IdentityIndex::Ask a2 = index_->AskCommands(second, RecordIdOf(second.identity(), "expo", "2026"), &cmds);
+  auto replies = client_->Pipeline(cmds);
+  ASSERT_TRUE(replies.ok());
+  ASSERT_EQ(*index_->ParseKnown(a1, *replies), "");
+  ASSERT_EQ(*index_->ParseKnown(a2, *replies), "");
+  std::vector<crm::v1::IdentityEvent> changes;
+  auto wang = other.ResolveMany({&theirs}, {}, &changes);
+  ASSERT_TRUE(wang.ok()) << wang.status();
+  ASSERT_EQ((*wang)[0].match.rule(), "new");
+  auto mine = index_->ResolveMany({&first, &second}, {&a1, &a2}, &changes);
+  ASSERT_TRUE(mine.ok()) << mine.status();
+  for (const auto& res : *mine) {
+    EXPECT_NE(res.customer_id, (*wang)[0].customer_id) << "张伟 joined 王芳 by their shared inbox";
+  }
+  for (const auto& c : changes) {
+    if (!c.has_merged()) continue;
+    EXPECT_NE(c.merged().survivor_id(), (*wang)[0].customer_id) << c.DebugString();
+    EXPECT_NE(c.merged().merged_id(), (*wang)[0].customer_id) << c.DebugString();
+  }
+  bool shared = false;
+  for (const auto& c : changes) shared = shared || c.has_key_shared();
+  EXPECT_TRUE(shared) << "the inbox is known shared";
+}
+
 // A show in Berlin: ingest normalizes phones with the show's country, and
 // dedup keys on what ingest computed, so a local and an international
 // rendering of one number are one key.
