@@ -20,7 +20,10 @@ void ScoringApp::AddConfigKeys(config::Schema& schema) {
       .String("scoring.consumer_group", "crm-scoring", "Consumer group of the scoring service")
       .String("scoring.redis_prefix", "scoring:", "Prefix of every Redis key of the scoring service")
       .Int("scoring.max_batch", 2000, "Records handled per consumed batch")
-      .Duration("scoring.registry_load_timeout", "30s", "How long start-up waits for the show registry");
+      .Duration("scoring.registry_load_timeout", "30s", "How long start-up waits for the show registry")
+      .Double("scoring.tier_platinum", TierCuts{}.platinum, "Share of a series' customers by value that is platinum")
+      .Double("scoring.tier_gold", TierCuts{}.gold, "Share that is platinum or gold")
+      .Double("scoring.tier_iron", TierCuts{}.iron, "Share that is platinum, gold or iron (the rest: lead)");
   service::AddKafkaKeys(schema);
   service::AddRedisKeys(schema);
 }
@@ -42,8 +45,14 @@ absl::Status ScoringApp::Init() {
   redis_ = std::make_unique<redis::RedisClient>(service::RedisOptionsFrom(config_));
   if (auto st = redis_->Connect(); !st.ok()) return st;
   store_ = std::make_unique<ProfileStore>(*redis_, config_.GetString("scoring.redis_prefix"));
+  const TierCuts cuts{config_.GetDouble("scoring.tier_platinum"), config_.GetDouble("scoring.tier_gold"),
+                      config_.GetDouble("scoring.tier_iron")};
+  if (!ValidCuts(cuts)) {
+    return absl::InvalidArgumentError("scoring.tier_*: need 0 <= platinum <= gold <= iron <= 1");
+  }
   profile_service_ = std::make_unique<ProfileServiceImpl>(
-      std::make_unique<redis::RedisClient>(service::RedisOptionsFrom(config_)), config_.GetString("scoring.redis_prefix"));
+      std::make_unique<redis::RedisClient>(service::RedisOptionsFrom(config_)), config_.GetString("scoring.redis_prefix"),
+      cuts);
   return absl::OkStatus();
 }
 

@@ -13,15 +13,19 @@ namespace crm::scoring {
 
 class ProfileServiceImpl final : public crm::v1::ProfileService::Service {
  public:
-  ProfileServiceImpl(std::unique_ptr<redis::RedisClient> redis, std::string prefix)
-      : redis_(std::move(redis)), store_(*redis_, std::move(prefix)) {}
+  ProfileServiceImpl(std::unique_ptr<redis::RedisClient> redis, std::string prefix, TierCuts cuts)
+      : redis_(std::move(redis)), store_(*redis_, std::move(prefix)), cuts_(cuts) {}
 
+  // The stored profile with each series' standing filled in.
   grpc::Status GetProfile(grpc::ServerContext*, const crm::v1::GetProfileRequest*, crm::v1::Profile*) override;
+  grpc::Status ListCustomers(grpc::ServerContext*, const crm::v1::ListCustomersRequest*,
+                             crm::v1::ListCustomersResponse*) override;
 
  private:
   std::mutex mu_;  // one Redis connection
   std::unique_ptr<redis::RedisClient> redis_;
   ProfileStore store_;
+  const TierCuts cuts_;
 };
 
 }  // namespace crm::scoring

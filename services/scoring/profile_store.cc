@@ -231,3 +231,62 @@ absl::Status ProfileStore::Store(const std::vector<crm::v1::Profile>& profiles,
 }
 
 }  // namespace crm::scoring
+
+namespace crm::scoring {
+
+absl::Status ProfileStore::FillStandings(crm::v1::Profile* profile, const TierCuts& cuts) {
+  std::vector<redis::Command> cmds;
+  for (const auto& s : profile->series()) {
+    cmds.push_back({"ZREVRANK", ValueKey(s.show_id()), profile->customer_id()});
+    cmds.push_back({"ZCARD", ValueKey(s.show_id())});
+  }
+  if (cmds.empty()) return absl::OkStatus();
+  auto replies = Pipeline(cmds);
+  if (!replies.ok()) return replies.status();
+  for (int i = 0; i < profile->series_size(); ++i) {
+    auto* s = profile->mutable_series(i);
+    const redis::Reply& rank = (*replies)[2 * i];
+    const auto count = static_cast<uint64_t>((*replies)[2 * i + 1].integer);
+    auto* st = s->mutable_standing();
+    st->set_series_customers(count);
+    if (rank.is_nil()) {  // merged away meanwhile: no place of its own
+      st->set_tier(crm::v1::TIER_LEAD);
+      continue;
+    }
+    st->set_value_rank(static_cast<uint64_t>(rank.integer));
+    st->set_tier(TierOf(st->value_rank(), count, s->indicators().value(), cuts));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<crm::v1::ListCustomersResponse> ProfileStore::ListByValue(const std::string& show_id,
+                                                                         crm::v1::Tier tier, uint64_t offset,
+                                                                         uint64_t limit, const TierCuts& cuts) {
+  auto card = Pipeline({{"ZCARD", ValueKey(show_id)}});
+  if (!card.ok()) return card.status();
+  const auto count = static_cast<uint64_t>((*card)[0].integer);
+  RankRange range{0, count};
+  if (tier != crm::v1::TIER_UNSPECIFIED) range = RanksOf(tier, count, cuts);
+  crm::v1::ListCustomersResponse out;
+  out.set_total(range.end - range.first);
+  const uint64_t first = range.first + offset;
+  const uint64_t end = std::min(range.end, first + limit);
+  if (first >= end) return out;
+  auto page = Pipeline({{"ZREVRANGE", ValueKey(show_id), std::to_string(first), std::to_string(end - 1), "WITHSCORES"}});
+  if (!page.ok()) return page.status();
+  const auto& e = (*page)[0].elements;
+  for (size_t i = 0; i + 1 < e.size(); i += 2) {
+    auto* c = out.add_customers();
+    c->set_customer_id(e[i].str);
+    auto v = config::ParseDouble(e[i + 1].str);
+    c->set_value(v.ok() ? *v : 0.0);
+    auto* st = c->mutable_standing();
+    st->set_value_rank(first + i / 2);
+    st->set_series_customers(count);
+    st->set_tier(TierOf(st->value_rank(), count, c->value(), cuts));
+  }
+  if (end < range.end) out.set_next_page_token(std::to_string(offset + (end - first)));
+  return out;
+}
+
+}  // namespace crm::scoring

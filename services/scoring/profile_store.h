@@ -26,6 +26,7 @@
 #include "common/redis/redis_client.h"
 #include "crm/v1/identity.pb.h"
 #include "crm/v1/profile.pb.h"
+#include "services/scoring/domain/tiers.h"
 
 namespace crm::scoring {
 
@@ -60,6 +61,14 @@ class ProfileStore {
   // Stores profiles and the value index (ZADD per series; a merged customer
   // leaves the index).
   absl::Status Store(const std::vector<crm::v1::Profile>& profiles, const std::map<std::string, crm::v1::Profile>& before);
+
+  // Fills each series' standing (tier, value rank, customers ranked) of a
+  // stored profile from the series' value index.
+  absl::Status FillStandings(crm::v1::Profile* profile, const TierCuts& cuts);
+  // One page of a series' customers by value, most valuable first: ranks
+  // [offset, offset + limit) of the whole series or of one tier's ranks.
+  absl::StatusOr<crm::v1::ListCustomersResponse> ListByValue(const std::string& show_id, crm::v1::Tier tier,
+                                                              uint64_t offset, uint64_t limit, const TierCuts& cuts);
 
   std::string RecordKey(const std::string& rid) const { return prefix_ + "rec:{" + rid + "}"; }
   std::string CustomerKey(const std::string& cid, const char* what) const {

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "common/util/proto_time.h"
+#include "services/scoring/domain/tiers.h"
 #include "services/scoring/domain/facts.h"
 #include "services/scoring/domain/indicators.h"
 #include "services/scoring/domain/membership.h"
@@ -343,6 +344,46 @@ TEST(FactOf, KeepsThePayloadAndDropsIdentityAndFreeText) {
   EXPECT_TRUE(f->complaint().text().empty());
   ev->clear_complaint();
   EXPECT_FALSE(FactOf(r).has_value());
+}
+
+}  // namespace
+}  // namespace crm::scoring
+
+namespace crm::scoring {
+namespace {
+
+TEST(Tiers, CumulativeSharesOfTheSeriesFromTheTop) {
+  const TierCuts cuts;  // 5 %, 20 %, 50 %
+  EXPECT_EQ(TierOf(0, 100, 10, cuts), crm::v1::TIER_PLATINUM);
+  EXPECT_EQ(TierOf(4, 100, 10, cuts), crm::v1::TIER_PLATINUM);
+  EXPECT_EQ(TierOf(5, 100, 10, cuts), crm::v1::TIER_GOLD);
+  EXPECT_EQ(TierOf(19, 100, 10, cuts), crm::v1::TIER_GOLD);
+  EXPECT_EQ(TierOf(20, 100, 10, cuts), crm::v1::TIER_IRON);
+  EXPECT_EQ(TierOf(49, 100, 10, cuts), crm::v1::TIER_IRON);
+  EXPECT_EQ(TierOf(50, 100, 10, cuts), crm::v1::TIER_LEAD);
+  EXPECT_EQ(TierOf(99, 100, 10, cuts), crm::v1::TIER_LEAD);
+}
+
+TEST(Tiers, ASmallSeriesStillHasItsPlatinumCustomerAndNoValueIsALead) {
+  const TierCuts cuts;
+  EXPECT_EQ(TierOf(0, 3, 1, cuts), crm::v1::TIER_PLATINUM);
+  EXPECT_EQ(TierOf(1, 3, 1, cuts), crm::v1::TIER_IRON);  // 20 % of 3 rounds up to 1: gold is empty
+  EXPECT_EQ(TierOf(2, 3, 1, cuts), crm::v1::TIER_LEAD);
+  EXPECT_EQ(TierOf(0, 3, 0, cuts), crm::v1::TIER_LEAD);
+}
+
+TEST(Tiers, RankRangesOfTheTiersCoverTheSeriesOnce) {
+  const TierCuts cuts{0.1, 0.3, 0.6};
+  uint64_t next = 0;
+  for (auto t : {crm::v1::TIER_PLATINUM, crm::v1::TIER_GOLD, crm::v1::TIER_IRON, crm::v1::TIER_LEAD}) {
+    RankRange r = RanksOf(t, 1234, cuts);
+    EXPECT_EQ(r.first, next);
+    for (uint64_t rank = r.first; rank < r.end; ++rank) ASSERT_EQ(TierOf(rank, 1234, 1, cuts), t) << rank;
+    next = r.end;
+  }
+  EXPECT_EQ(next, 1234u);
+  EXPECT_FALSE(ValidCuts({0.3, 0.2, 0.5}));
+  EXPECT_TRUE(ValidCuts(cuts));
 }
 
 }  // namespace
