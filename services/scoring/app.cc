@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/grpc/client.h"
 #include "common/kafka/batch_completion.h"
 #include "common/log/log.h"
 #include "common/normalize/time.h"
@@ -19,6 +20,7 @@ void ScoringApp::AddConfigKeys(config::Schema& schema) {
       .String("scoring.scores_topic", "crm.scores.v1", "Every indicator change")
       .String("scoring.consumer_group", "crm-scoring", "Consumer group of the scoring service")
       .String("scoring.redis_prefix", "scoring:", "Prefix of every Redis key of the scoring service")
+      .String("scoring.identity_addr", "", "Dedup's gRPC address, for profile lookups by identifier (\"\" = by customer id only)")
       .Int("scoring.max_batch", 2000, "Records handled per consumed batch")
       .Duration("scoring.registry_load_timeout", "30s", "How long start-up waits for the show registry")
       .Double("scoring.tier_platinum", TierCuts{}.platinum, "Share of a series' customers by value that is platinum")
@@ -50,9 +52,17 @@ absl::Status ScoringApp::Init() {
   if (!ValidCuts(cuts)) {
     return absl::InvalidArgumentError("scoring.tier_*: need 0 <= platinum <= gold <= iron <= 1");
   }
+  ProfileServiceImpl::Options popt;
+  popt.prefix = config_.GetString("scoring.redis_prefix");
+  popt.cuts = cuts;
+  popt.weights = weights_;
+  popt.calendars = [this] { return CurrentCalendars(); };
+  if (const std::string& addr = config_.GetString("scoring.identity_addr"); !addr.empty()) {
+    popt.identity = crm::v1::IdentityService::NewStub(grpcutil::MakeChannel(addr));
+  }
   profile_service_ = std::make_unique<ProfileServiceImpl>(
-      std::make_unique<redis::RedisClient>(service::RedisOptionsFrom(config_)), config_.GetString("scoring.redis_prefix"),
-      cuts);
+      std::make_unique<redis::RedisClient>(service::RedisOptionsFrom(config_)),
+      std::make_unique<redis::RedisClient>(service::RedisOptionsFrom(config_)), std::move(popt));
   return absl::OkStatus();
 }
 
@@ -74,7 +84,7 @@ Calendars ScoringApp::CurrentCalendars() const {
   return out;
 }
 
-absl::Status ScoringApp::HandleBatch(const std::vector<kafka::Message>& batch) {
+absl::Status ScoringApp::Process(const std::vector<kafka::Message>& batch, bool publish) {
   const std::string& resolved_topic = config_.GetString("scoring.resolved_topic");
   std::vector<ProfileStore::FactInput> facts;
   std::vector<crm::v1::IdentityEvent> changes;
@@ -126,6 +136,7 @@ absl::Status ScoringApp::HandleBatch(const std::vector<kafka::Message>& batch) {
     if (!state.ok()) return state.status();
     keep_if_changed(BuildProfile(root, state->facts, state->records, calendars, weights_, state->assigned));
   }
+  if (!publish) return store_->Store(changed, *before);
   // Published and acknowledged first, stored after: a crash in between
   // republishes the same change on replay instead of losing it.
   std::vector<std::pair<std::string, std::string>> profile_records, score_records;

@@ -41,11 +41,19 @@ class ScoringApp {
   // customers' profiles rebuilt, changed ones published (and acknowledged)
   // before they are stored, so a crash at any point republishes rather than
   // loses a change.
-  absl::Status HandleBatch(const std::vector<kafka::Message>& batch);
+  absl::Status HandleBatch(const std::vector<kafka::Message>& batch) { return Process(batch, /*publish=*/true); }
+
+  // Restores the Redis state (facts, membership, profiles, indexes) from
+  // Kafka after Redis was lost: reads crm.resolved.v1, then crm.identity.v1,
+  // from the beginning up to their ends at start, and stores what a clean
+  // run stores, without publishing again (the profiles and score changes
+  // are on their topics already). Progress goes to the log.
+  absl::Status Rebuild();
 
  private:
   // Per series, edition ids by open date, up to the latest edition opened by now.
   Calendars CurrentCalendars() const;
+  absl::Status Process(const std::vector<kafka::Message>& batch, bool publish);
 
   const config::Config& config_;
   SystemClock clock_;

@@ -2,6 +2,7 @@
 
 #include "common/config/config.h"
 #include "common/util/strings.h"
+#include "services/scoring/domain/segments.h"
 
 namespace crm::scoring {
 
@@ -216,76 +217,32 @@ absl::Status ProfileStore::Store(const std::vector<crm::v1::Profile>& profiles,
   std::vector<redis::Command> cmds;
   for (const auto& p : profiles) {
     cmds.push_back({"SET", CustomerKey(p.customer_id(), "profile"), p.SerializeAsString()});
-    if (!p.merged_into().empty()) {
-      if (auto it = before.find(p.customer_id()); it != before.end()) {
-        for (const auto& s : it->second.series()) cmds.push_back({"ZREM", ValueKey(s.show_id()), p.customer_id()});
-      }
-      continue;
+    // Index keys the customer was in and is in now, each with its value.
+    std::set<std::string> old_keys;
+    if (auto it = before.find(p.customer_id()); it != before.end()) {
+      for (const auto& key : IndexKeysOf(it->second)) old_keys.insert(key.first);
     }
-    for (const auto& s : p.series()) {
-      cmds.push_back({"ZADD", ValueKey(s.show_id()), config::FormatDouble(s.indicators().value()), p.customer_id()});
+    std::vector<std::pair<std::string, double>> now_keys;
+    if (p.merged_into().empty()) now_keys = IndexKeysOf(p);
+    for (const auto& [key, value] : now_keys) {
+      old_keys.erase(key);
+      cmds.push_back({"ZADD", key, config::FormatDouble(value), p.customer_id()});
     }
+    for (const auto& key : old_keys) cmds.push_back({"ZREM", key, p.customer_id()});
   }
   auto replies = Pipeline(cmds);
   return replies.ok() ? absl::OkStatus() : replies.status();
 }
 
-}  // namespace crm::scoring
-
-namespace crm::scoring {
-
-absl::Status ProfileStore::FillStandings(crm::v1::Profile* profile, const TierCuts& cuts) {
-  std::vector<redis::Command> cmds;
-  for (const auto& s : profile->series()) {
-    cmds.push_back({"ZREVRANK", ValueKey(s.show_id()), profile->customer_id()});
-    cmds.push_back({"ZCARD", ValueKey(s.show_id())});
+std::vector<std::pair<std::string, double>> ProfileStore::IndexKeysOf(const crm::v1::Profile& p) const {
+  std::vector<std::pair<std::string, double>> out;
+  if (!p.merged_into().empty()) return out;
+  for (const auto& s : p.series()) {
+    const double v = s.indicators().value();
+    out.emplace_back(ValueKey(s.show_id()), v);
+    for (const auto& seg : SegmentsOf(s, p.summary().customer_type())) out.emplace_back(SegmentKey(s.show_id(), seg), v);
+    for (const auto& ed : EditionsTakenPart(s)) out.emplace_back(EditionKey(s.show_id(), ed), v);
   }
-  if (cmds.empty()) return absl::OkStatus();
-  auto replies = Pipeline(cmds);
-  if (!replies.ok()) return replies.status();
-  for (int i = 0; i < profile->series_size(); ++i) {
-    auto* s = profile->mutable_series(i);
-    const redis::Reply& rank = (*replies)[2 * i];
-    const auto count = static_cast<uint64_t>((*replies)[2 * i + 1].integer);
-    auto* st = s->mutable_standing();
-    st->set_series_customers(count);
-    if (rank.is_nil()) {  // merged away meanwhile: no place of its own
-      st->set_tier(crm::v1::TIER_LEAD);
-      continue;
-    }
-    st->set_value_rank(static_cast<uint64_t>(rank.integer));
-    st->set_tier(TierOf(st->value_rank(), count, s->indicators().value(), cuts));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<crm::v1::ListCustomersResponse> ProfileStore::ListByValue(const std::string& show_id,
-                                                                         crm::v1::Tier tier, uint64_t offset,
-                                                                         uint64_t limit, const TierCuts& cuts) {
-  auto card = Pipeline({{"ZCARD", ValueKey(show_id)}});
-  if (!card.ok()) return card.status();
-  const auto count = static_cast<uint64_t>((*card)[0].integer);
-  RankRange range{0, count};
-  if (tier != crm::v1::TIER_UNSPECIFIED) range = RanksOf(tier, count, cuts);
-  crm::v1::ListCustomersResponse out;
-  out.set_total(range.end - range.first);
-  const uint64_t first = range.first + offset;
-  const uint64_t end = std::min(range.end, first + limit);
-  if (first >= end) return out;
-  auto page = Pipeline({{"ZREVRANGE", ValueKey(show_id), std::to_string(first), std::to_string(end - 1), "WITHSCORES"}});
-  if (!page.ok()) return page.status();
-  const auto& e = (*page)[0].elements;
-  for (size_t i = 0; i + 1 < e.size(); i += 2) {
-    auto* c = out.add_customers();
-    c->set_customer_id(e[i].str);
-    auto v = config::ParseDouble(e[i + 1].str);
-    c->set_value(v.ok() ? *v : 0.0);
-    auto* st = c->mutable_standing();
-    st->set_value_rank(first + i / 2);
-    st->set_series_customers(count);
-    st->set_tier(TierOf(st->value_rank(), count, c->value(), cuts));
-  }
-  if (end < range.end) out.set_next_page_token(std::to_string(offset + (end - first)));
   return out;
 }
 

@@ -13,10 +13,13 @@
 //   <p>cust:{<cid>}:absorbed    set   customers merged into this one
 //   <p>cust:{<cid>}:profile     str   Profile (the published one)
 //   <p>value:<show>             zset  root customers by value in the series
+//   <p>seg:<show>:<segment>     zset  members of a segment, by value (domain/segments.h)
+//   <p>edition:<show>:<edition> zset  customers who took part in the edition, by value
 //
 // Writes of facts and membership are idempotent and commute, so a replay in
 // any order gives the same state; a profile is a pure function of that state.
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -58,8 +61,9 @@ class ProfileStore {
 
   // Stored profiles (missing ones are absent from the map).
   absl::StatusOr<std::map<std::string, crm::v1::Profile>> Profiles(const std::set<std::string>& customers);
-  // Stores profiles and the value index (ZADD per series; a merged customer
-  // leaves the index).
+  // Stores profiles and the indexes (value, segments, editions; ZADD per
+  // index with the series value, ZREM from those it left; a merged customer
+  // leaves them all).
   absl::Status Store(const std::vector<crm::v1::Profile>& profiles, const std::map<std::string, crm::v1::Profile>& before);
 
   // Fills each series' standing (tier, value rank, customers ranked) of a
@@ -75,9 +79,27 @@ class ProfileStore {
     return prefix_ + "cust:{" + cid + "}:" + what;
   }
   std::string ValueKey(const std::string& show) const { return prefix_ + "value:" + show; }
+  std::string SegmentKey(const std::string& show, const std::string& segment) const {
+    return prefix_ + "seg:" + show + ":" + segment;
+  }
+  std::string EditionKey(const std::string& show, const std::string& edition) const {
+    return prefix_ + "edition:" + show + ":" + edition;
+  }
+
+  // One page of a series' customers by value matching every filter of the
+  // request (edition, type, quadrant, segment, tier).
+  absl::StatusOr<crm::v1::ListCustomersResponse> ListFiltered(const crm::v1::ListCustomersRequest& req,
+                                                              uint64_t offset, uint64_t limit, const TierCuts& cuts);
+
+  // Calls `fn` with the stored profile of every root customer of a series,
+  // read in pipelined chunks of `chunk`, most valuable first.
+  absl::Status ForEachInSeries(const std::string& show_id, size_t chunk,
+                               const std::function<void(const crm::v1::Profile&)>& fn);
 
  private:
   absl::StatusOr<std::vector<redis::Reply>> Pipeline(const std::vector<redis::Command>& cmds);
+  // (index key, score) of every index the profile belongs in.
+  std::vector<std::pair<std::string, double>> IndexKeysOf(const crm::v1::Profile& p) const;
 
   redis::KeyValueStore& redis_;
   std::string prefix_;

@@ -25,9 +25,20 @@
 //       merged since are mapped to their survivor through IdentityService at
 //       ADDR. Writes event_id,customer_id as record_id,cluster_id and scores
 //       it against a record_id,entity_id truth file (crm-dedup eval's metrics).
-//   crmctl profile get ADDR CUSTOMER_ID [--json] [--timeout 10s]
-//       One customer's profile from the scoring service's ProfileService at
-//       ADDR (a merged id gives its survivor's); exit 3 when unknown.
+//
+// The scoring service's ProfileService is at --addr ADDR, else at
+// $CRM_SCORING_GRPC (deploy/local stack.env); exit 3 when not found.
+//   crmctl profile get [ADDR] ID-OR-IDENTIFIER [--kind K] [--json]
+//       One customer's profile by customer id (a merged id gives its
+//       survivor's) or by email, phone, badge (show/edition/badge) or
+//       external id (system:id), resolved through dedup; --kind forces it.
+//   crmctl customers list --show SHOW [--edition E] [--tier T] [--type T]
+//                         [--quadrant Q] [--segment S] [--limit 50] [--page-token P] [--json]
+//       A series' customers by value, most valuable first.
+//   crmctl show-report SHOW EDITION [--top 10] [--json]
+//       The post-show evaluation of one edition.
+//   crmctl scoring rebuild [--config FILE]
+//       Runs crm-scoring rebuild: scoring's Redis state restored from Kafka.
 
 #include <chrono>
 #include <cstdio>
@@ -73,7 +84,12 @@ using Args = std::map<std::string, std::string>;
                "  crmctl ingest-report --brokers LIST [--group crm-ingest] [--timeout 600s]\n"
                "  crmctl dedup-report ADDR --brokers LIST [--group crm-dedup] [--timeout 600s] [--clusters OUT.csv]\n"
                "                      [--truth TRUTH.csv] [--resolved-topic T] [--identity-topic T]\n"
-               "  crmctl profile get ADDR CUSTOMER_ID [--json] [--timeout 10s]\n");
+               "  crmctl profile get [ADDR] ID-OR-IDENTIFIER [--kind K] [--json] [--timeout 10s]\n"
+               "  crmctl customers list --show SHOW [--edition E] [--tier T] [--type T] [--quadrant Q]\n"
+               "                        [--segment S] [--limit 50] [--page-token P] [--json] [--addr ADDR]\n"
+               "  crmctl show-report SHOW EDITION [--top 10] [--json] [--addr ADDR] [--timeout 120s]\n"
+               "  crmctl scoring rebuild [--config FILE]\n"
+               "  (ProfileService at --addr, else $CRM_SCORING_GRPC)\n");
   std::exit(code);
 }
 
@@ -451,9 +467,27 @@ int main(int argc, char** argv) {
   if (cmd == "publish-files") return PublishFiles(args);
   if (cmd == "ingest-report") return IngestReport(args);
   if (cmd == "dedup-report") return DedupReport(pos, args);
-  if (cmd == "profile") {
-    if (pos.size() != 3 || pos[0] != "get") Usage(2);
-    return crm::crmctl::ProfileGet(pos[1], pos[2], args.count("json") > 0, DurationArg(args, "timeout", "10s"));
+  if (cmd == "scoring") {
+    if (argc < 3 || std::string(argv[2]) != "rebuild") Usage(2);
+    return crm::crmctl::ScoringRebuild(argv[0], std::vector<std::string>(argv + 3, argv + argc));
+  }
+  if (cmd == "profile" || cmd == "customers" || cmd == "show-report") {
+    std::string addr = crm::crmctl::ScoringAddr(args);
+    if (cmd == "profile" && pos.size() == 3 && pos[0] == "get") addr = pos[1];
+    if (addr.empty()) {
+      std::fprintf(stderr, "crmctl: no ProfileService address: pass --addr or set CRM_SCORING_GRPC\n");
+      return 2;
+    }
+    if (cmd == "profile") {
+      if (pos.empty() || pos[0] != "get" || pos.size() < 2 || pos.size() > 3) Usage(2);
+      return crm::crmctl::ProfileGet(addr, pos.back(), args, DurationArg(args, "timeout", "10s"));
+    }
+    if (cmd == "customers") {
+      if (pos.size() != 1 || pos[0] != "list") Usage(2);
+      return crm::crmctl::CustomersList(addr, args, DurationArg(args, "timeout", "30s"));
+    }
+    if (pos.size() != 2) Usage(2);
+    return crm::crmctl::ShowReport(addr, pos[0], pos[1], args, DurationArg(args, "timeout", "120s"));
   }
   if (cmd == "help" || cmd == "--help") Usage(0);
   std::fprintf(stderr, "crmctl: unknown command %s\n", cmd.c_str());

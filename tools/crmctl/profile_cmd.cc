@@ -2,7 +2,12 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 
 #include "common/grpc/client.h"
 #include "crm/v1/profile.grpc.pb.h"
@@ -25,25 +30,73 @@ std::string Optional(bool has, double v, const char* fmt) {
   return buf;
 }
 
+void PrintJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions opt;
+  opt.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, opt);
+  std::printf("%s\n", out.c_str());
+}
+
+int Failed(const char* rpc, const std::string& what, const grpc::Status& st) {
+  std::fprintf(stderr, "crmctl: %s %s: %s\n", rpc, what.c_str(), st.error_message().c_str());
+  return st.error_code() == grpc::StatusCode::NOT_FOUND ? 3 : 1;
+}
+
+// TIER_GOLD -> "gold"
+std::string Short(const std::string& enum_name, const std::string& prefix) {
+  std::string s = enum_name.rfind(prefix, 0) == 0 ? enum_name.substr(prefix.size()) : enum_name;
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+template <typename Enum>
+bool ParseEnum(const std::string& text, const std::string& prefix, bool (*parse)(const std::string&, Enum*),
+               Enum* out) {
+  std::string upper = prefix;
+  for (char c : text) upper += static_cast<char>(c == '-' ? '_' : std::toupper(static_cast<unsigned char>(c)));
+  return parse(upper, out);
+}
+
 }  // namespace
 
-int ProfileGet(const std::string& addr, const std::string& customer_id, bool json, std::chrono::milliseconds timeout) {
+std::string ScoringAddr(const Args& args) {
+  if (auto it = args.find("addr"); it != args.end()) return it->second;
+  const char* env = std::getenv("CRM_SCORING_GRPC");
+  return env ? env : "";
+}
+
+std::pair<std::string, std::string> IdentifierOf(const std::string& arg, const std::string& forced_kind) {
+  if (!forced_kind.empty()) return {forced_kind, arg};
+  bool c_id = arg.size() == 11 && arg[0] == 'C';
+  for (size_t i = 1; c_id && i < arg.size(); ++i) c_id = std::isdigit(static_cast<unsigned char>(arg[i])) != 0;
+  if (c_id) return {"customer_id", arg};
+  if (arg.find('@') != std::string::npos) return {"email", arg};
+  if (std::count(arg.begin(), arg.end(), '/') == 2) return {"badge", arg};
+  if (arg.find(':') != std::string::npos) return {"external_id", arg};
+  bool phone = !arg.empty();
+  for (char c : arg) phone = phone && (std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == ' ' || c == '-');
+  if (phone) return {"phone", arg};
+  return {"customer_id", arg};
+}
+
+int ProfileGet(const std::string& addr, const std::string& id_or_identifier, const Args& args,
+               std::chrono::milliseconds timeout) {
   auto stub = crm::v1::ProfileService::NewStub(grpcutil::MakeChannel(addr));
   crm::v1::GetProfileRequest req;
-  req.set_customer_id(customer_id);
+  const auto [kind, value] = IdentifierOf(id_or_identifier, args.count("kind") ? args.at("kind") : "");
+  if (kind == "customer_id") {
+    req.set_customer_id(value);
+  } else {
+    req.set_identifier_kind(kind);
+    req.set_identifier(value);
+  }
   crm::v1::Profile p;
   auto ctx = grpcutil::MakeContext(timeout);
   auto st = stub->GetProfile(ctx.get(), req, &p);
-  if (!st.ok()) {
-    std::fprintf(stderr, "crmctl: GetProfile %s: %s\n", customer_id.c_str(), st.error_message().c_str());
-    return st.error_code() == grpc::StatusCode::NOT_FOUND ? 3 : 1;
-  }
-  if (json) {
-    std::string out;
-    google::protobuf::util::JsonPrintOptions opt;
-    opt.preserve_proto_field_names = true;
-    (void)google::protobuf::util::MessageToJsonString(p, &out, opt);
-    std::printf("%s\n", out.c_str());
+  if (!st.ok()) return Failed("GetProfile", kind + " " + value, st);
+  if (args.count("json")) {
+    PrintJson(p);
     return 0;
   }
   const auto& s = p.summary();
@@ -53,7 +106,10 @@ int ProfileGet(const std::string& addr, const std::string& customer_id, bool jso
   std::printf("records    %u, events %llu\n", p.records(), static_cast<unsigned long long>(p.events()));
   for (const auto& series : p.series()) {
     const auto& i = series.indicators();
-    std::printf("\nseries %s\n", series.show_id().c_str());
+    std::printf("\nseries %s: %s, value rank %llu of %llu\n", series.show_id().c_str(),
+                Short(crm::v1::Tier_Name(series.standing().tier()), "TIER_").c_str(),
+                static_cast<unsigned long long>(series.standing().value_rank() + 1),
+                static_cast<unsigned long long>(series.standing().series_customers()));
     std::printf("  %-8s %-5s %-9s %-6s %-8s %-6s %-6s %s\n", "edition", "days", "exhibited", "visits", "sessions",
                 "survey", "compl.", "paid");
     for (const auto& e : series.editions()) {
@@ -78,6 +134,137 @@ int ProfileGet(const std::string& addr, const std::string& customer_id, bool jso
                 i.key_account() ? ", key account" : "", i.editions_participated(), i.last_edition_id().c_str());
   }
   return 0;
+}
+
+int CustomersList(const std::string& addr, const Args& args, std::chrono::milliseconds timeout) {
+  crm::v1::ListCustomersRequest req;
+  if (!args.count("show")) {
+    std::fprintf(stderr, "crmctl: customers list needs --show SHOW\n");
+    return 2;
+  }
+  req.set_show_id(args.at("show"));
+  if (args.count("edition")) req.set_edition_id(args.at("edition"));
+  if (args.count("segment")) req.set_segment(args.at("segment"));
+  if (args.count("tier")) {
+    crm::v1::Tier t;
+    if (!ParseEnum(args.at("tier"), "TIER_", &crm::v1::Tier_Parse, &t)) {
+      std::fprintf(stderr, "crmctl: --tier: one of platinum, gold, iron, lead\n");
+      return 2;
+    }
+    req.set_tier(t);
+  }
+  if (args.count("type")) {
+    crm::v1::CustomerType t;
+    if (!ParseEnum(args.at("type"), "CUSTOMER_TYPE_", &crm::v1::CustomerType_Parse, &t)) {
+      std::fprintf(stderr, "crmctl: --type: e.g. exhibitor, professional-visitor, public-visitor\n");
+      return 2;
+    }
+    req.set_customer_type(t);
+  }
+  if (args.count("quadrant")) {
+    crm::v1::KnoxQuadrant q;
+    if (!ParseEnum(args.at("quadrant"), "KNOX_QUADRANT_", &crm::v1::KnoxQuadrant_Parse, &q)) {
+      std::fprintf(stderr, "crmctl: --quadrant: one of loyal, potential-loyal, false-loyal, disloyal\n");
+      return 2;
+    }
+    req.set_knox(q);
+  }
+  long limit = args.count("limit") ? std::atol(args.at("limit").c_str()) : 50;
+  if (limit <= 0) {
+    std::fprintf(stderr, "crmctl: --limit must be a positive number\n");
+    return 2;
+  }
+  if (args.count("page-token")) req.set_page_token(args.at("page-token"));
+  req.set_page_size(static_cast<uint32_t>(std::min(limit, 1000L)));
+  auto stub = crm::v1::ProfileService::NewStub(grpcutil::MakeChannel(addr));
+  crm::v1::ListCustomersResponse resp;
+  auto ctx = grpcutil::MakeContext(timeout);
+  auto st = stub->ListCustomers(ctx.get(), req, &resp);
+  if (!st.ok()) return Failed("ListCustomers", req.show_id(), st);
+  if (args.count("json")) {
+    PrintJson(resp);
+    return 0;
+  }
+  std::printf("%-6s %-12s %-9s %10s\n", "rank", "customer", "tier", "value");
+  for (const auto& c : resp.customers()) {
+    std::printf("%-6llu %-12s %-9s %10.1f\n", static_cast<unsigned long long>(c.standing().value_rank() + 1),
+                c.customer_id().c_str(), Short(crm::v1::Tier_Name(c.standing().tier()), "TIER_").c_str(), c.value());
+  }
+  std::printf("%d of %llu customers%s%s\n", resp.customers_size(), static_cast<unsigned long long>(resp.total()),
+              resp.next_page_token().empty() ? "" : "; next page: --page-token ", resp.next_page_token().c_str());
+  return 0;
+}
+
+int ShowReport(const std::string& addr, const std::string& show, const std::string& edition, const Args& args,
+               std::chrono::milliseconds timeout) {
+  crm::v1::GetShowReportRequest req;
+  req.set_show_id(show);
+  req.set_edition_id(edition);
+  if (args.count("top")) req.set_top(static_cast<uint32_t>(std::atoi(args.at("top").c_str())));
+  auto stub = crm::v1::ProfileService::NewStub(grpcutil::MakeChannel(addr));
+  crm::v1::ShowReport r;
+  auto ctx = grpcutil::MakeContext(timeout);
+  auto st = stub->GetShowReport(ctx.get(), req, &r);
+  if (!st.ok()) return Failed("GetShowReport", show + " " + edition, st);
+  if (args.count("json")) {
+    PrintJson(r);
+    return 0;
+  }
+  auto n = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+  std::printf("show report %s %s (previous edition %s)\n", r.show_id().c_str(), r.edition_id().c_str(),
+              r.previous_edition_id().empty() ? "none" : r.previous_edition_id().c_str());
+  std::printf("  customers with anything in the edition  %llu\n", n(r.customers()));
+  std::printf("  registered %llu, of them attended %llu\n", n(r.registered()), n(r.registered_attended()));
+  std::printf("  attended %llu: exhibitors %llu, visitors %llu; new %llu, returning %llu\n", n(r.attended()),
+              n(r.exhibitors()), n(r.visitors()), n(r.new_customers()), n(r.returning_customers()));
+  if (r.has_retention_rate())
+    std::printf("  of %llu who attended %s: retained %llu, churned %llu (retention %.1f%%)\n",
+                n(r.previous_attended()), r.previous_edition_id().c_str(), n(r.retained()), n(r.churned()),
+                100 * r.retention_rate());
+  std::printf("  survey: %llu answers from %llu customers; satisfaction index %s; NPS %s (promoters %llu, "
+              "passives %llu, detractors %llu)\n",
+              n(r.survey_answers()), n(r.survey_respondents()),
+              Optional(r.has_satisfaction_index(), r.satisfaction_index(), "%.1f").c_str(),
+              Optional(r.has_nps(), r.nps(), "%+.1f").c_str(), n(r.promoters()), n(r.passives()), n(r.detractors()));
+  std::printf("  complaints %llu\n", n(r.complaints_total()));
+  for (const auto& c : r.complaints())
+    std::printf("    %-24s open %llu, resolved %llu\n", c.category().c_str(), n(c.open()), n(c.resolved()));
+  std::printf("  tiers of attendees:");
+  for (const auto& t : r.tiers()) std::printf(" %s %llu", Short(crm::v1::Tier_Name(t.tier()), "TIER_").c_str(), n(t.customers()));
+  std::printf("\n");
+  if (r.tier_movement_size() > 0) {
+    std::printf("  tier movement since %s:", r.previous_edition_id().c_str());
+    for (const auto& m : r.tier_movement())
+      std::printf(" %s->%s %llu", Short(crm::v1::Tier_Name(m.from()), "TIER_").c_str(),
+                  Short(crm::v1::Tier_Name(m.to()), "TIER_").c_str(), n(m.customers()));
+    std::printf("\n");
+  }
+  std::printf("  booth leads %llu, exhibitors with leads %llu\n", n(r.leads()), n(r.exhibitors_with_leads()));
+  for (const auto& l : r.top_exhibitors_by_leads())
+    std::printf("    %-12s %-40s %llu leads\n", l.customer_id().c_str(), l.company().c_str(), n(l.leads()));
+  std::printf("  top exhibitors by value\n");
+  for (const auto& v : r.top_exhibitors())
+    std::printf("    %-12s value %.1f (%s)\n", v.customer_id().c_str(), v.value(),
+                Short(crm::v1::Tier_Name(v.standing().tier()), "TIER_").c_str());
+  for (const auto& m : r.booth_fees()) std::printf("  booth fees contracted %s\n", MoneyText(m).c_str());
+  for (const auto& m : r.paid()) std::printf("  paid %s\n", MoneyText(m).c_str());
+  for (const auto& m : r.refunded()) std::printf("  refunded %s\n", MoneyText(m).c_str());
+  return 0;
+}
+
+int ScoringRebuild(const char* argv0, const std::vector<std::string>& passthrough) {
+  std::string dir = argv0;
+  const auto slash = dir.rfind('/');
+  std::string bin = slash == std::string::npos ? "crm-scoring" : dir.substr(0, slash + 1) + "crm-scoring";
+  std::vector<std::string> argv_s{bin, "rebuild"};
+  argv_s.insert(argv_s.end(), passthrough.begin(), passthrough.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  if (slash == std::string::npos) execvp(bin.c_str(), argv.data());
+  else execv(bin.c_str(), argv.data());
+  std::perror(("crmctl: cannot run " + bin).c_str());
+  return 1;
 }
 
 }  // namespace crm::crmctl

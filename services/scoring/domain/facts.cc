@@ -119,6 +119,7 @@ struct EditionWork {
   };
   std::map<std::string, ComplaintState> complaints;
   std::map<std::string, uint32_t> lead_dwell;  // lead id -> dwell
+  std::map<std::string, std::set<std::string>> leads_at;  // "<hall>/<booth>" -> lead ids
 };
 
 }  // namespace
@@ -165,6 +166,7 @@ Aggregates Fold(std::vector<ScoringFact> facts) {
         const std::string lead = f.lead_id().empty() ? f.event_id() : f.lead_id();
         w.leads.insert(lead);
         w.booths.insert(s.hall() + "/" + s.booth());
+        w.leads_at[s.hall() + "/" + s.booth()].insert(lead);
         uint32_t dwell = f.lead_dwell_seconds() ? f.lead_dwell_seconds() : s.dwell_seconds();
         auto& d = w.lead_dwell[lead];
         d = std::max(d, dwell);
@@ -253,6 +255,12 @@ Aggregates Fold(std::vector<ScoringFact> facts) {
     uint64_t dwell = 0;
     for (const auto& [lead, d] : w.lead_dwell) dwell += d;
     e.set_dwell_seconds(dwell);
+    for (const auto& [booth, leads] : w.leads_at) {
+      auto* n = e.add_leads_at_booths();
+      n->set_name(booth);
+      n->set_count(static_cast<uint32_t>(leads.size()));
+    }
+    std::set<std::string> own_booths;
     // Bookings: the latest fact per booking decides its status; the edition
     // is exhibited when some booking ends confirmed.
     int64_t latest_status_rank = -1;
@@ -262,6 +270,7 @@ Aggregates Fold(std::vector<ScoringFact> facts) {
         e.set_booth_area_sqm(e.booth_area_sqm() + b.area_sqm());
         if (e.stand_type().empty()) e.set_stand_type(b.stand_type());
         AddMoney(e.mutable_booth_fees(), b.currency(), b.price_minor());
+        own_booths.insert(b.hall() + "/" + b.booth());
       }
       // Status shown: confirmed over reserved over cancelled.
       const int rank = b.status() == crm::v1::BoothBooking::STATUS_CONFIRMED  ? 2
@@ -272,6 +281,7 @@ Aggregates Fold(std::vector<ScoringFact> facts) {
         e.set_booking_status(StatusName(b.status()));
       }
     }
+    for (const auto& b : own_booths) e.add_booths(b);
     std::map<std::string, crm::v1::ComplaintCount> by_category;
     for (const auto& [id, c] : w.complaints) {
       auto& cc = by_category[c.category];
