@@ -61,30 +61,55 @@ TopicReader::~TopicReader() {
   }
 }
 
+std::optional<Message> TopicReader::Poll() {
+  rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk_, 100);
+  if (!msg) return std::nullopt;
+  if (msg->err) {
+    log::Warn("topic reader error", {{"topic", topic_}, {"error", rd_kafka_message_errstr(msg)}});
+    rd_kafka_message_destroy(msg);
+    return std::nullopt;
+  }
+  Message m;
+  m.topic = topic_;
+  m.partition = msg->partition;
+  m.offset = msg->offset;
+  if (msg->key) m.key.assign(static_cast<const char*>(msg->key), msg->key_len);
+  if (msg->payload) m.value.assign(static_cast<const char*>(msg->payload), msg->len);
+  m.timestamp_ms = rd_kafka_message_timestamp(msg, nullptr);
+  rd_kafka_message_destroy(msg);
+  return m;
+}
+
 void TopicReader::Run(const std::function<void(const Message&)>& on_message) {
   while (!stop_.load()) {
-    rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk_, 100);
-    if (!msg) continue;
-    if (msg->err) {
-      log::Warn("topic reader error", {{"topic", topic_}, {"error", rd_kafka_message_errstr(msg)}});
-      rd_kafka_message_destroy(msg);
-      continue;
-    }
-    Message m;
-    m.topic = topic_;
-    m.partition = msg->partition;
-    m.offset = msg->offset;
-    if (msg->key) m.key.assign(static_cast<const char*>(msg->key), msg->key_len);
-    if (msg->payload) m.value.assign(static_cast<const char*>(msg->payload), msg->len);
-    m.timestamp_ms = rd_kafka_message_timestamp(msg, nullptr);
-    rd_kafka_message_destroy(msg);
-    on_message(m);
+    auto m = Poll();
+    if (!m) continue;
+    on_message(*m);
     if (!caught_up_.load()) {
-      auto it = start_high_.find(m.partition);
-      if (it != start_high_.end() && m.offset + 1 >= it->second) start_high_.erase(it);
+      auto it = start_high_.find(m->partition);
+      if (it != start_high_.end() && m->offset + 1 >= it->second) start_high_.erase(it);
       if (start_high_.empty()) caught_up_.store(true);
     }
   }
+}
+
+absl::Status TopicReader::ReadToEnd(const std::function<void(const Message&)>& on_message,
+                                    std::chrono::milliseconds timeout) {
+  const std::map<int32_t, int64_t> end = start_high_;  // per partition, the first offset not to hand over
+  std::map<int32_t, int64_t> remaining = start_high_;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!remaining.empty()) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return absl::DeadlineExceededError(StrCat(topic_, " not read to its end in time"));
+    auto m = Poll();
+    if (!m) continue;
+    auto e = end.find(m->partition);
+    if (e == end.end() || m->offset >= e->second) continue;  // written after the start
+    on_message(*m);
+    if (m->offset + 1 >= e->second) remaining.erase(m->partition);
+  }
+  caught_up_.store(true);
+  return absl::OkStatus();
 }
 
 }  // namespace crm::kafka

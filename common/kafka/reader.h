@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -34,9 +35,15 @@ class TopicReader {
   void Stop() { stop_.store(true); }
   // True once every record that existed when the reader started was handed over.
   bool caught_up() const { return caught_up_.load(); }
+  // Instead of Run: hands over exactly the records that existed when the
+  // reader started (a snapshot of the topic; later ones are not handed
+  // over) and returns. DEADLINE_EXCEEDED if that takes longer than `timeout`.
+  absl::Status ReadToEnd(const std::function<void(const Message&)>& on_message, std::chrono::milliseconds timeout);
 
  private:
   TopicReader() = default;
+  // The next record, or nullopt after a 100 ms wait or an error (logged).
+  std::optional<Message> Poll();
   rd_kafka_t* rk_ = nullptr;
   std::string topic_;
   std::map<int32_t, int64_t> start_high_;  // high watermark per partition at start
