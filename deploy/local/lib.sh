@@ -16,7 +16,7 @@ CRM_PACKAGES=(
   build-essential cmake pkg-config ccache git python3 bc
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librdkafka-dev libhiredis-dev libyaml-cpp-dev libabsl-dev libjemalloc-dev
-  libicu-dev libphonenumber-dev libsimdjson-dev libssl-dev
+  libicu-dev libphonenumber-dev libsimdjson-dev libssl-dev libxgboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools kcat
   clang libclang-rt-dev python3-aiosmtpd

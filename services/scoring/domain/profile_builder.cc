@@ -43,7 +43,8 @@ crm::v1::ProfileSummary Summarize(std::vector<crm::v1::RecordAssigned> records) 
 
 crm::v1::Profile BuildProfile(const std::string& customer_id, const std::vector<crm::v1::ScoringFact>& facts,
                               uint32_t records, const Calendars& calendars, const Weights& weights,
-                              const std::vector<crm::v1::RecordAssigned>& assigned) {
+                              const std::vector<crm::v1::RecordAssigned>& assigned,
+                              const RetentionPredictor* retention) {
   Aggregates agg = Fold(facts);
   crm::v1::Profile p;
   p.set_customer_id(customer_id);
@@ -72,8 +73,12 @@ crm::v1::Profile BuildProfile(const std::string& customer_id, const std::vector<
       }
     }
     for (auto& e : ordered) *s->add_editions() = std::move(e);
-    *s->mutable_indicators() = Evaluate({s->editions().begin(), s->editions().end()}, calendar,
-                                        agg.customer_type, weights);
+    const std::vector<crm::v1::EditionAggregate> series_editions(s->editions().begin(), s->editions().end());
+    *s->mutable_indicators() = Evaluate(series_editions, calendar, agg.customer_type, weights);
+    // As of the latest edition opened: editions the calendar does not know
+    // yet (a booking for the next one) are not the model's input.
+    if (retention && cal_it != calendars.end())
+      SetRetention(series_editions, cal_it->second, agg.customer_type, *retention, s->mutable_indicators());
   }
   for (const auto& [key, c] : agg.consents) *p.add_consents() = c;
   return p;
