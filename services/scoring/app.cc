@@ -9,6 +9,7 @@
 #include "common/util/strings.h"
 #include "services/scoring/domain/facts.h"
 #include "services/scoring/domain/score_changes.h"
+#include "services/scoring/retention/xgb_model.h"
 
 namespace crm::scoring {
 
@@ -21,6 +22,8 @@ void ScoringApp::AddConfigKeys(config::Schema& schema) {
       .String("scoring.consumer_group", "crm-scoring", "Consumer group of the scoring service")
       .String("scoring.redis_prefix", "scoring:", "Prefix of every Redis key of the scoring service")
       .String("scoring.identity_addr", "", "Dedup's gRPC address, for profile lookups by identifier (\"\" = by customer id only)")
+      .String("scoring.retention_model", "",
+              "XGBoost model file from `crm-scoring train` (\"\" = no retention probability or potential contribution)")
       .Int("scoring.max_batch", 2000, "Records handled per consumed batch")
       .Duration("scoring.registry_load_timeout", "30s", "How long start-up waits for the show registry")
       .Double("scoring.tier_platinum", TierCuts{}.platinum, "Share of a series' customers by value that is platinum")
@@ -46,6 +49,12 @@ absl::Status ScoringApp::Init() {
   producer_ = std::move(*producer);
   redis_ = std::make_unique<redis::RedisClient>(service::RedisOptionsFrom(config_));
   if (auto st = redis_->Connect(); !st.ok()) return st;
+  if (const std::string& path = config_.GetString("scoring.retention_model"); !path.empty()) {
+    auto model = retention::XgbModel::Load(path, RetentionFeatureNames());
+    if (!model.ok()) return model.status();
+    retention_ = std::move(*model);
+    log::Info("retention model loaded", {{"path", path}});
+  }
   store_ = std::make_unique<ProfileStore>(*redis_, config_.GetString("scoring.redis_prefix"));
   const TierCuts cuts{config_.GetDouble("scoring.tier_platinum"), config_.GetDouble("scoring.tier_gold"),
                       config_.GetDouble("scoring.tier_iron")};
@@ -134,7 +143,8 @@ absl::Status ScoringApp::Process(const std::vector<kafka::Message>& batch, bool 
   for (const auto& root : root_set) {
     auto state = store_->Load(root);
     if (!state.ok()) return state.status();
-    keep_if_changed(BuildProfile(root, state->facts, state->records, calendars, weights_, state->assigned));
+    keep_if_changed(BuildProfile(root, state->facts, state->records, calendars, weights_, state->assigned,
+                                 retention_.get()));
   }
   if (!publish) return store_->Store(changed, *before);
   // Published and acknowledged first, stored after: a crash in between

@@ -58,6 +58,7 @@ class ScoringApp {
   const config::Config& config_;
   SystemClock clock_;
   Weights weights_;
+  std::unique_ptr<RetentionPredictor> retention_;  // scoring.retention_model; null without one
   shows::ShowRegistry registry_;
   shows::RegistryFollower follower_{registry_};
   std::unique_ptr<kafka::Producer> producer_;
