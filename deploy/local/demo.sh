@@ -54,6 +54,13 @@ say "waiting for dedup to resolve every event to a customer"
   --truth "$SIM/dedup_truth.csv" --clusters "$CRM_RUN_DIR/stream_clusters.csv" >"$CRM_RUN_DIR/dedup_report.txt"
 resolved=$(date +%s.%N)
 
+LAST_EDITION=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["editions"][-1]["edition_id"])' "$SIM/show.json")
+SHOW_ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["show_id"])' "$SIM/show.json")
+say "waiting for scoring, then the show report of $SHOW_ID $LAST_EDITION"
+"$CRM_BIN/crmctl" show-report "$SHOW_ID" "$LAST_EDITION" --addr "$CRM_SCORING_GRPC" --brokers "$CRM_KAFKA_BROKERS" \
+  >"$CRM_RUN_DIR/show_report.txt"
+scored=$(date +%s.%N)
+
 echo
 echo "== Report =="
 echo "Simulated: $(tr -d '\n' <"$SIM/summary.json" | head -c 400)"
@@ -62,6 +69,9 @@ cat "$CRM_RUN_DIR/report.txt"
 printf '\nIngested in %.1f s (publish + ingest, wall clock)\n' "$(echo "$finished - $started" | bc -l)"
 cat "$CRM_RUN_DIR/dedup_report.txt"
 printf 'Resolved %.1f s after ingest finished\n' "$(echo "$resolved - $finished" | bc -l)"
+echo
+cat "$CRM_RUN_DIR/show_report.txt"
+printf 'Scored and reported %.1f s after dedup finished\n' "$(echo "$scored - $resolved" | bc -l)"
 # Rejects by reason against the simulator's ground truth.
 want=$(tail -n +2 "$SIM/truth_rejects.csv" | cut -d, -f3 | sort | uniq -c | awk '{print $2" "$1}')
 got=$(sed -n '/^Rejected inputs/,$p' "$CRM_RUN_DIR/report.txt" | tail -n +2 | awk '{print $1" "$2}' | sort)

@@ -93,7 +93,7 @@ cmd_up() {
     echo "CRM_REDIS_URL=redis://127.0.0.1:$redis_port"
   } >"$ENV_FILE.tmp"
 
-  local svc
+  local svc dedup_grpc=""
   for svc in "${CRM_SERVICES[@]}"; do
     local bin="$CRM_BIN/crm-$svc"
     [ -x "$bin" ] || continue
@@ -101,14 +101,16 @@ cmd_up() {
     [ -f "$cfg" ] && args=(--config "$cfg")
     rm -f "$CRM_RUN_DIR/$svc.endpoints"
     say "starting $svc"
+    # Scoring looks identifiers up through dedup's IdentityService.
     CRM_KAFKA_BROKERS="$CRM_KAFKA_BROKERS" CRM_REDIS_URL="redis://127.0.0.1:$redis_port" \
-      start "$svc" "$bin" "${args[@]}" --endpoints-file "$CRM_RUN_DIR/$svc.endpoints"
+      CRM_SCORING_IDENTITY_ADDR="${dedup_grpc:-}" start "$svc" "$bin" "${args[@]}" --endpoints-file "$CRM_RUN_DIR/$svc.endpoints"
     wait_for 30 "$svc endpoints" test -s "$CRM_RUN_DIR/$svc.endpoints" || die "$svc did not start (see $LOGS/$svc.log)"
     local grpc metrics upper
     grpc=$(sed -n 's/^grpc=//p' "$CRM_RUN_DIR/$svc.endpoints")
     metrics=$(sed -n 's/^metrics=//p' "$CRM_RUN_DIR/$svc.endpoints")
     wait_for 30 "$svc health" "$CRM_BIN/crmctl" health "$grpc" || die "$svc is not healthy (see $LOGS/$svc.log)"
     upper=$(echo "$svc" | tr '[:lower:]' '[:upper:]')
+    [ "$svc" = dedup ] && dedup_grpc=$grpc
     echo "CRM_${upper}_GRPC=$grpc" >>"$ENV_FILE.tmp"
     echo "CRM_${upper}_METRICS=$metrics" >>"$ENV_FILE.tmp"
   done

@@ -35,8 +35,9 @@
 //   crmctl customers list --show SHOW [--edition E] [--tier T] [--type T]
 //                         [--quadrant Q] [--segment S] [--limit 50] [--page-token P] [--json]
 //       A series' customers by value, most valuable first.
-//   crmctl show-report SHOW EDITION [--top 10] [--json]
-//       The post-show evaluation of one edition.
+//   crmctl show-report SHOW EDITION [--top 10] [--json] [--brokers LIST [--group crm-scoring]]
+//       The post-show evaluation of one edition; with --brokers, once the
+//       scoring group has consumed crm.resolved.v1 and crm.identity.v1.
 //   crmctl scoring rebuild [--config FILE]
 //       Runs crm-scoring rebuild: scoring's Redis state restored from Kafka.
 
@@ -88,6 +89,7 @@ using Args = std::map<std::string, std::string>;
                "  crmctl customers list --show SHOW [--edition E] [--tier T] [--type T] [--quadrant Q]\n"
                "                        [--segment S] [--limit 50] [--page-token P] [--json] [--addr ADDR]\n"
                "  crmctl show-report SHOW EDITION [--top 10] [--json] [--addr ADDR] [--timeout 120s]\n"
+               "                     [--brokers LIST [--group crm-scoring] [--wait-timeout 600s]]\n"
                "  crmctl scoring rebuild [--config FILE]\n"
                "  (ProfileService at --addr, else $CRM_SCORING_GRPC)\n");
   std::exit(code);
@@ -487,6 +489,12 @@ int main(int argc, char** argv) {
       return crm::crmctl::CustomersList(addr, args, DurationArg(args, "timeout", "30s"));
     }
     if (pos.size() != 2) Usage(2);
+    // With --brokers: first waits until scoring has consumed everything dedup published.
+    if (args.count("brokers") &&
+        !WaitForLag(args.at("brokers"), args.count("group") ? args.at("group") : "crm-scoring",
+                    {"crm.resolved.v1", "crm.identity.v1"}, DurationArg(args, "wait-timeout", "600s"), "scoring")) {
+      return 1;
+    }
     return crm::crmctl::ShowReport(addr, pos[0], pos[1], args, DurationArg(args, "timeout", "120s"));
   }
   if (cmd == "help" || cmd == "--help") Usage(0);

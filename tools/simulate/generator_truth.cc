@@ -44,7 +44,7 @@ void Simulation::Finish(OutputSink& sink) {
     return a.order < b.order;
   });
   std::string rejects = "topic,line,reason_code,element,event_id\n";
-  std::string records = "event_id,person_id,topic,kind\n";
+  std::string records = "event_id,person_id,topic,kind,edition_id\n";
   // The same records for the deduplication evaluator (crm-dedup batch / eval).
   std::string dedup_records =
       "record_id,full_name,given_name,family_name,company,email,phone,city,country,badge,external_id,external_id2\n";
@@ -75,7 +75,8 @@ void Simulation::Finish(OutputSink& sink) {
       if (!seen.insert(en.id).second) continue;
       ++stats_.events_by_kind[KindName(en.kind)];
       records +=
-          StrCat(CsvField(en.id), ",", persons[en.person].id, ",", TopicName(p.topic), ",", KindName(en.kind), "\n");
+          StrCat(CsvField(en.id), ",", persons[en.person].id, ",", TopicName(p.topic), ",", KindName(en.kind), ",",
+                         Ed(en.edition).edition_id, "\n");
       dedup_records += CsvField(en.id);
       dedup_records += dedup_rows_.Get(en.dedup_row);
       dedup_records.push_back('\n');

@@ -289,9 +289,11 @@ Aggregates Fold(std::vector<ScoringFact> facts) {
       if (c.resolved) {
         cc.set_resolved(cc.resolved() + 1);
         cc.set_resolved_severity(cc.resolved_severity() + c.severity);
+        cc.add_resolved_ids(id);
       } else {
         cc.set_open(cc.open() + 1);
         cc.set_open_severity(cc.open_severity() + c.severity);
+        cc.add_open_ids(id);
       }
     }
     for (auto& [cat, cc] : by_category) *e.add_complaints() = cc;

@@ -116,11 +116,9 @@ void ShowReportBuilder::Add(const crm::v1::Profile& profile) {
     }
   }
   for (const auto& c : e->complaints()) {
-    auto& s = complaints_[c.category()];
-    s.set_category(c.category());
-    s.set_open(s.open() + c.open());
-    s.set_resolved(s.resolved() + c.resolved());
-    r_.set_complaints_total(r_.complaints_total() + c.open() + c.resolved());
+    auto& [open, resolved] = complaints_[c.category()];
+    open.insert(c.open_ids().begin(), c.open_ids().end());
+    resolved.insert(c.resolved_ids().begin(), c.resolved_ids().end());
   }
   AddMoney(fees_, e->booth_fees());
   AddMoney(paid_, e->paid());
@@ -142,7 +140,15 @@ crm::v1::ShowReport ShowReportBuilder::Finish(size_t top) const {
     const double n = static_cast<double>(r.survey_respondents());
     r.set_nps(100.0 * (static_cast<double>(r.promoters()) - static_cast<double>(r.detractors())) / n);
   }
-  for (const auto& [cat, c] : complaints_) *r.add_complaints() = c;
+  for (const auto& [cat, ids] : complaints_) {
+    auto* c = r.add_complaints();
+    c->set_category(cat);
+    uint64_t open = 0;
+    for (const auto& id : ids.first) open += ids.second.count(id) ? 0 : 1;
+    c->set_open(open);
+    c->set_resolved(ids.second.size());
+    r.set_complaints_total(r.complaints_total() + open + ids.second.size());
+  }
   for (const auto& [cur, m] : fees_) *r.add_booth_fees() = m;
   for (const auto& [cur, m] : paid_) *r.add_paid() = m;
   for (const auto& [cur, m] : refunded_) *r.add_refunded() = m;

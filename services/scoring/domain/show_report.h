@@ -45,7 +45,8 @@ class ShowReportBuilder {
   crm::v1::ShowReport r_;
   double satisfaction_sum_ = 0;
   uint64_t satisfaction_n_ = 0;
-  std::map<std::string, crm::v1::ComplaintSummary> complaints_;
+  // Category -> complaint ids open / resolved (a complaint resolved anywhere is resolved).
+  std::map<std::string, std::pair<std::set<std::string>, std::set<std::string>>> complaints_;
   std::map<std::string, crm::v1::Money> fees_, paid_, refunded_;
   // Values as of the edition and the previous one, of every customer with
   // anything up to them; participants of the edition (and of both).

@@ -66,8 +66,19 @@ TEST(ShowReport, AttendanceNewReturningRetentionAndSurveyByHand) {
   auto* cc = e25.add_complaints();
   cc->set_category("catering");
   cc->set_open(1);
+  cc->add_open_ids("K1");
   cc->set_resolved(2);
+  cc->add_resolved_ids("K2");
+  cc->add_resolved_ids("K3");
   b.Add(P("e", kVisitor, {e25}));
+  // h filed K1 again under another customer (dedup left them apart) and it
+  // was resolved there, and filed K4, open: K1 counts once, as resolved.
+  auto h25 = Ed("2025", false);
+  auto* hc = h25.add_complaints();
+  hc->set_category("catering");
+  hc->add_resolved_ids("K1");
+  hc->add_open_ids("K4");
+  b.Add(P("h", kVisitor, {h25}));
   b.Add(P("f", kVisitor, {Ed("2026", true)}));
   Profile alias;
   alias.set_customer_id("g");
@@ -76,7 +87,7 @@ TEST(ShowReport, AttendanceNewReturningRetentionAndSurveyByHand) {
 
   const auto r = b.Finish(10);
   EXPECT_EQ(r.previous_edition_id(), "2024");
-  EXPECT_EQ(r.customers(), 4u);  // a c d e
+  EXPECT_EQ(r.customers(), 5u);  // a c d e h
   EXPECT_EQ(r.registered(), 2u);
   EXPECT_EQ(r.registered_attended(), 1u);
   EXPECT_EQ(r.attended(), 3u);
@@ -102,9 +113,9 @@ TEST(ShowReport, AttendanceNewReturningRetentionAndSurveyByHand) {
   EXPECT_NEAR(r.satisfaction_index(), 75.0, 1e-9);
   ASSERT_EQ(r.complaints_size(), 1);
   EXPECT_EQ(r.complaints(0).category(), "catering");
-  EXPECT_EQ(r.complaints(0).open(), 1u);
-  EXPECT_EQ(r.complaints(0).resolved(), 2u);
-  EXPECT_EQ(r.complaints_total(), 3u);
+  EXPECT_EQ(r.complaints(0).open(), 1u);      // K4
+  EXPECT_EQ(r.complaints(0).resolved(), 3u);  // K1 K2 K3
+  EXPECT_EQ(r.complaints_total(), 4u);
 }
 
 TEST(ShowReport, LeadsJoinVisitorsBoothsToExhibitorsAndRevenueSumsPerCurrency) {

@@ -430,7 +430,7 @@ TEST(Generator, BatchesAreArraysOfAtMostAThousandEvents) {
 TEST(Generator, TruthRecordsHaveOneRowPerUniqueDerivedIdOfValidEvents) {
   Output& o = Small();
   auto rows = ParseCsv(o.sink.files["truth_records.csv"]);
-  ASSERT_EQ(rows[0], (std::vector<std::string>{"event_id", "person_id", "topic", "kind"}));
+  ASSERT_EQ(rows[0], (std::vector<std::string>{"event_id", "person_id", "topic", "kind", "edition_id"}));
   std::set<std::string> ids;
   for (size_t i = 1; i < rows.size(); ++i) {
     EXPECT_TRUE(ids.insert(rows[i][0]).second) << "row twice: " << rows[i][0];
@@ -442,11 +442,15 @@ TEST(Generator, TruthRecordsHaveOneRowPerUniqueDerivedIdOfValidEvents) {
   }
   EXPECT_EQ(ids, derived);
   EXPECT_EQ(static_cast<int64_t>(ids.size()), o.stats.unique_event_ids);
-  // Kinds match the payloads.
-  std::map<std::string, std::string> kind_of;
-  for (size_t i = 1; i < rows.size(); ++i) kind_of[rows[i][0]] = rows[i][3];
+  // Kinds and editions match the events.
+  std::map<std::string, std::string> kind_of, edition_of;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    kind_of[rows[i][0]] = rows[i][3];
+    edition_of[rows[i][0]] = rows[i][4];
+  }
   for (const Event& e : o.valid) {
     EXPECT_EQ(kind_of[e.id], KindOf(e.json));
+    EXPECT_EQ(edition_of[e.id], Str(&e.json, "edition_id")) << e.id;
   }
 }
 
