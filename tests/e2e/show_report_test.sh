@@ -10,7 +10,9 @@
 # survey answers and distinct complaints exactly: show_report_truth.py).
 # `crmctl customers list --edition` of the last edition must list as many
 # customers as the report says attended, and a profile must be found by an
-# email through dedup's IdentityService.
+# email through dedup's IdentityService. Sub-type accuracy against the true
+# styles is printed (subtype_accuracy.py); the visitor types must beat always
+# guessing the most common one.
 # With `rebuild`: scoring is stopped, its Redis keys deleted, and
 # `crmctl scoring rebuild` must restore every profile and index byte for byte.
 set -euo pipefail
@@ -36,7 +38,8 @@ SIM="$CRM_RUN_DIR/sim"
 "$BIN/crmctl" shows-upsert "$CRM_INGEST_GRPC" --file "$SIM/show.json" >/dev/null
 "$BIN/crmctl" publish-files --brokers "$CRM_KAFKA_BROKERS" --dir "$SIM" >/dev/null
 "$BIN/crmctl" ingest-report --brokers "$CRM_KAFKA_BROKERS" --timeout 300s >/dev/null 2>&1 || fail "ingest did not finish"
-"$BIN/crmctl" dedup-report "$CRM_DEDUP_GRPC" --brokers "$CRM_KAFKA_BROKERS" --timeout 300s >/dev/null 2>&1 ||
+"$BIN/crmctl" dedup-report "$CRM_DEDUP_GRPC" --brokers "$CRM_KAFKA_BROKERS" --timeout 300s \
+  --clusters "$CRM_RUN_DIR/clusters.csv" >/dev/null 2>&1 ||
   fail "dedup did not finish"
 
 SHOW=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["show_id"])' "$SIM/show.json")
@@ -64,6 +67,14 @@ for r in csv.DictReader(open(sys.argv[1])):
 "$BIN/crmctl" profile get --addr "$CRM_SCORING_GRPC" "$email" --json >"$CRM_RUN_DIR/by_email.json" ||
   fail "no profile for $email through IdentityService"
 echo "profile get $email: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["customer_id"])' "$CRM_RUN_DIR/by_email.json")"
+
+# Sub-types against the simulator's true styles (the profiles as published on crm.profiles.v1).
+CRM_KAFKA_BROKERS="$CRM_KAFKA_BROKERS" CRM_REDIS_URL="$CRM_REDIS_URL" \
+  "$BIN/crm-scoring" train --config "$ROOT/deploy/local/config/scoring.yaml" --wait 300s \
+  --model "$CRM_RUN_DIR/model.json" --report "$CRM_RUN_DIR/train.md" --save-profiles "$CRM_RUN_DIR/profiles.jsonl" \
+  >/dev/null 2>"$CRM_RUN_DIR/train.err" || fail "crm-scoring train: $(tail -3 "$CRM_RUN_DIR/train.err")"
+python3 "$ROOT/tests/e2e/subtype_accuracy.py" "$SIM" "$CRM_RUN_DIR/clusters.csv" "$CRM_RUN_DIR/profiles.jsonl" ||
+  fail "visitor sub-types no better than always guessing the most common one"
 
 if [ "$MODE" = rebuild ]; then
   snap() { python3 "$ROOT/tests/e2e/redis_snapshot.py" "$CRM_REDIS_URL" scoring: | grep -E ':profile |:value:|:seg:|:edition:'; }

@@ -253,7 +253,12 @@ Aggregates Fold(std::vector<ScoringFact> facts) {
     e.set_booth_visits(static_cast<uint32_t>(w.leads.size()));
     e.set_booths_visited(static_cast<uint32_t>(w.booths.size()));
     uint64_t dwell = 0;
-    for (const auto& [lead, d] : w.lead_dwell) dwell += d;
+    uint32_t timed = 0;
+    for (const auto& [lead, d] : w.lead_dwell) {
+      dwell += d;
+      timed += d > 0 ? 1 : 0;
+    }
+    e.set_timed_visits(timed);
     e.set_dwell_seconds(dwell);
     for (const auto& [booth, leads] : w.leads_at) {
       auto* n = e.add_leads_at_booths();

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "services/scoring/domain/facts.h"
+#include "services/scoring/domain/sub_types.h"
 
 namespace crm::scoring {
 
@@ -141,6 +142,7 @@ crm::v1::Indicators Evaluate(const std::vector<crm::v1::EditionAggregate>& editi
                     : in_previous || contacts ? crm::v1::CLOSENESS_TIGHT
                                               : crm::v1::CLOSENESS_SEMI_TIGHT);
   ind.set_key_account(max_area >= w.key_account_sqm || lifetime >= w.key_account_minor);
+  ind.set_sub_type(SubTypeOf(editions, calendar, type, w));
   return ind;
 }
 

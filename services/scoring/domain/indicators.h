@@ -42,6 +42,16 @@ struct Weights {
   // Key account: booth area or lifetime contribution at or above.
   double key_account_sqm = 200;
   int64_t key_account_minor = 10'000'000;
+  // Sub-types (domain/sub_types.h). Exhibitors: exhibiting in fewer than
+  // this share of the editions since their first is trial. Professional
+  // visitors with at least subtype_min_visits booth visits whose dwell was
+  // measured, by mean dwell per such visit in seconds: below exploring_dwell exploring, from cautious_dwell
+  // cautious, from quality_dwell quality-seeking, else average.
+  double subtype_trial_share = 0.5;
+  uint64_t subtype_min_visits = 1;
+  double subtype_exploring_dwell_s = 150;
+  double subtype_cautious_dwell_s = 250;
+  double subtype_quality_dwell_s = 360;
 };
 
 // Satisfaction index 0-100 from one edition's survey and complaints;

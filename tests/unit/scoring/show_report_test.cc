@@ -6,6 +6,7 @@
 #include "services/scoring/domain/facts.h"
 #include "services/scoring/domain/segments.h"
 #include "services/scoring/domain/show_report.h"
+#include "services/scoring/domain/sub_types.h"
 
 namespace crm::scoring {
 namespace {
@@ -282,6 +283,45 @@ TEST(Fold, LeadsPerBoothForVisitorsAndBoothsOfConfirmedBookingsForExhibitors) {
   EXPECT_EQ(e.leads_at_booths(1).count(), 1u);
   ASSERT_EQ(e.booths_size(), 1);
   EXPECT_EQ(e.booths(0), "H2/C3");
+}
+
+
+TEST(SubTypes, ExhibitorStyleFromHowSteadilyItExhibits) {
+  const std::vector<std::string> cal{"2024", "2025", "2026"};
+  auto ex = [](const std::string& ed) {
+    auto e = Ed(ed, false);
+    e.set_exhibited(true);
+    return e;
+  };
+  const Weights w;
+  EXPECT_EQ(SubTypeOf({ex("2024"), ex("2025"), ex("2026")}, cal, kExhibitor, w), "rational");
+  EXPECT_EQ(SubTypeOf({ex("2025"), ex("2026")}, cal, kExhibitor, w), "rational");
+  EXPECT_EQ(SubTypeOf({ex("2024")}, cal, kExhibitor, w), "trial");               // tried once, gone
+  EXPECT_EQ(SubTypeOf({ex("2024"), ex("2026")}, cal, kExhibitor, w), "mainstream");  // 2 of 3
+  EXPECT_EQ(SubTypeOf({ex("2026")}, cal, kExhibitor, w), "mainstream");          // new: no evidence yet
+  EXPECT_EQ(SubTypeOf({Ed("2024", true)}, cal, kExhibitor, w), "");             // never exhibited
+  // Five editions, exhibited in the first and the fourth: 2 of 5 < half.
+  EXPECT_EQ(SubTypeOf({ex("a"), ex("d")}, {"a", "b", "c", "d", "e"}, kExhibitor, w), "trial");
+}
+
+TEST(SubTypes, ProfessionalVisitorTypeFromMeanDwellPerBoothVisit) {
+  const std::vector<std::string> cal{"2024", "2025"};
+  auto v = [](const std::string& ed, uint32_t visits, uint64_t dwell) {
+    auto e = Ed(ed, true);
+    e.set_booth_visits(visits + 5);  // visits without a measured dwell do not count
+    e.set_timed_visits(visits);
+    e.set_dwell_seconds(dwell);
+    return e;
+  };
+  const Weights w;
+  EXPECT_EQ(SubTypeOf({v("2024", 10, 900)}, cal, kVisitor, w), "exploring");          // 90 s
+  EXPECT_EQ(SubTypeOf({v("2024", 4, 800)}, cal, kVisitor, w), "average");             // 200 s
+  EXPECT_EQ(SubTypeOf({v("2024", 2, 500), v("2025", 2, 700)}, cal, kVisitor, w), "cautious");  // 1200 / 4
+  EXPECT_EQ(SubTypeOf({v("2024", 3, 1080)}, cal, kVisitor, w), "quality-seeking");    // 360 s
+  EXPECT_EQ(SubTypeOf({v("2024", 0, 0)}, cal, kVisitor, w), "");                      // no visit
+  EXPECT_EQ(SubTypeOf({v("2024", 10, 900)}, cal, crm::v1::CUSTOMER_TYPE_PUBLIC_VISITOR, w), "");
+  // An edition outside the calendar does not count.
+  EXPECT_EQ(SubTypeOf({v("2024", 10, 900), v("2027", 10, 9000)}, cal, kVisitor, w), "exploring");
 }
 
 }  // namespace
