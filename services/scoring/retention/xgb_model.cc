@@ -38,6 +38,13 @@ struct DMatrix {
   }
 };
 
+// The rows of `data` as an XGBoost matrix, NaN for a missing value.
+absl::Status MatrixOf(const Dataset& data, DMatrix* dm) {
+  return Check(XGDMatrixCreateFromMat(data.x.data(), data.rows(), data.cols, std::numeric_limits<float>::quiet_NaN(),
+                                      &dm->h),
+               "DMatrix");
+}
+
 }  // namespace
 
 XgbModel::~XgbModel() {
@@ -50,11 +57,7 @@ absl::StatusOr<std::unique_ptr<XgbModel>> XgbModel::Train(const Dataset& data,
   if (data.cols != feature_names.size()) return absl::InvalidArgumentError("feature names do not match the columns");
   if (data.rows() == 0) return absl::InvalidArgumentError("no rows to train on");
   DMatrix dm;
-  if (auto st = Check(XGDMatrixCreateFromMat(data.x.data(), data.rows(), data.cols,
-                                             std::numeric_limits<float>::quiet_NaN(), &dm.h),
-                      "DMatrix");
-      !st.ok())
-    return st;
+  if (auto st = MatrixOf(data, &dm); !st.ok()) return st;
   std::vector<float> labels(data.rows());
   for (size_t i = 0; i < data.rows(); ++i) labels[i] = data.y[i] ? 1.0f : 0.0f;
   if (auto st = Check(XGDMatrixSetFloatInfo(dm.h, "label", labels.data(), labels.size()), "labels"); !st.ok())
@@ -121,11 +124,7 @@ absl::StatusOr<std::vector<double>> XgbModel::PredictAll(const Dataset& data) co
   if (data.cols != features_) return absl::InvalidArgumentError("wrong number of features");
   if (data.rows() == 0) return std::vector<double>{};
   DMatrix dm;
-  if (auto st = Check(XGDMatrixCreateFromMat(data.x.data(), data.rows(), data.cols,
-                                             std::numeric_limits<float>::quiet_NaN(), &dm.h),
-                      "DMatrix");
-      !st.ok())
-    return st;
+  if (auto st = MatrixOf(data, &dm); !st.ok()) return st;
   std::lock_guard<std::mutex> lock(mu_);
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
