@@ -12,6 +12,9 @@
 //       Produces raw JSON records as fast as the bus takes them while reading
 //       crm.events.v1; throughput of normalized events coming out of ingest
 //       and end-to-end latency (raw record produced -> event on crm.events.v1).
+//   crm-loadgen resolved --brokers LIST --editions ID=YYYY-MM-DD,... [--show auto-expo] [--events 200000] [--customers 20000] [--seed 1]
+//       Produces a deterministic history of resolved events straight to
+//       crm.resolved.v1 (resolved.cc), for scoring replays.
 //
 // Events are valid registrations for show "load-expo" edition "1"; both
 // commands first register that show (open now) with ingest's ShowService.
@@ -36,6 +39,7 @@
 #include "crm/v1/identity.pb.h"
 #include "crm/v1/ingest.grpc.pb.h"
 #include "crm/v1/shows.grpc.pb.h"
+#include "tools/loadgen/resolved.h"
 
 namespace {
 
@@ -50,7 +54,8 @@ int64_t WallMs() {
 [[noreturn]] void Usage() {
   std::fprintf(stderr,
                "usage:\n  crm-loadgen dedup-stream --brokers LIST [--seconds 20] [--rate 10000]\n  crm-loadgen ingest-grpc --addr HOST:PORT [--events 200000] [--streams 4] [--batch 100] [--rate N]\n"
-               "  crm-loadgen ingest-raw --brokers LIST --addr HOST:PORT [--seconds 20] [--topic crm.raw.ticketing.v1]\n");
+               "  crm-loadgen ingest-raw --brokers LIST --addr HOST:PORT [--seconds 20] [--topic crm.raw.ticketing.v1]\n"
+               "  crm-loadgen resolved --brokers LIST --editions ID=YYYY-MM-DD,... [--show auto-expo] [--events 200000] [--customers 20000] [--seed 1]\n");
   std::exit(2);
 }
 
@@ -432,5 +437,13 @@ int main(int argc, char** argv) {
   if (cmd == "ingest-grpc") return IngestGrpc(args);
   if (cmd == "ingest-raw") return IngestRaw(args);
   if (cmd == "dedup-stream") return DedupStream(args);
+  if (cmd == "resolved") {
+    int rc = crm::loadgen::Resolved(Arg(args, "brokers", ""), Arg(args, "editions", ""), Arg(args, "show", "auto-expo"),
+                                    std::atoll(Arg(args, "events", "200000").c_str()),
+                                    std::atoll(Arg(args, "customers", "20000").c_str()),
+                                    std::strtoull(Arg(args, "seed", "1").c_str(), nullptr, 10));
+    if (rc == 2) Usage();
+    return rc;
+  }
   Usage();
 }
