@@ -3,6 +3,7 @@
 # broker's consume rate of the same records measured in the same run.
 #
 #   CRM_BUILD_DIR=build tests/bench/scoring_throughput.sh [EVENTS] [CUSTOMERS]
+#   CRM_BENCH_PERF=/tmp/scoring.perf ...   also records a perf profile of crm-scoring
 #
 # The stack comes up; its own scoring is stopped; crm-loadgen resolved fills
 # crm.resolved.v1; kcat reads the topic to its end (the broker's ceiling);
@@ -41,7 +42,8 @@ printf 'dev broker consume (kcat, %d records): %.2f s, %.0f records/s\n' "$n" "$
 
 t0=$(date +%s.%N)
 CRM_KAFKA_BROKERS="$CRM_KAFKA_BROKERS" CRM_REDIS_URL="$CRM_REDIS_URL" CRM_SCORING_CONSUMER_GROUP=crm-scoring-bench \
-  CRM_SCORING_REDIS_PREFIX=bench: "$BIN/crm-scoring" --config "$ROOT/deploy/local/config/scoring.yaml" \
+  CRM_SCORING_REDIS_PREFIX=bench: ${CRM_BENCH_PERF:+perf record -F 499 -g -o "$CRM_BENCH_PERF" --} \
+  "$BIN/crm-scoring" --config "$ROOT/deploy/local/config/scoring.yaml" \
   --endpoints-file "$CRM_RUN_DIR/bench.endpoints" >"$CRM_RUN_DIR/bench.log" 2>&1 &
 BENCH_PID=$!
 until [ -s "$CRM_RUN_DIR/bench.endpoints" ]; do sleep 0.1; done
