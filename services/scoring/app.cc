@@ -118,43 +118,22 @@ absl::Status ScoringApp::Process(const std::vector<kafka::Message>& batch, bool 
   }
   auto dirty = store_->Apply(facts, changes);
   if (!dirty.ok()) return dirty.status();
-  auto roots = store_->Roots(*dirty);
-  if (!roots.ok()) return roots.status();
-  std::set<std::string> all(dirty->begin(), dirty->end());
-  for (const auto& [c, r] : *roots) all.insert(r);
-  auto before = store_->Profiles(all);
-  if (!before.ok()) return before.status();
-
   const Calendars calendars = CurrentCalendars();
-  std::vector<crm::v1::Profile> changed;
-  auto keep_if_changed = [&](crm::v1::Profile p) {
-    auto it = before->find(p.customer_id());
-    if (it == before->end() || it->second.SerializeAsString() != p.SerializeAsString()) changed.push_back(std::move(p));
-  };
-  std::set<std::string> root_set;
-  for (const auto& [c, root] : *roots) {
-    root_set.insert(root);
-    if (root == c) continue;
-    crm::v1::Profile alias;  // a merged customer points to its survivor
-    alias.set_customer_id(c);
-    alias.set_merged_into(root);
-    keep_if_changed(std::move(alias));
-  }
-  for (const auto& root : root_set) {
-    auto state = store_->Load(root);
-    if (!state.ok()) return state.status();
-    keep_if_changed(BuildProfile(root, state->facts, state->records, calendars, weights_, state->assigned,
-                                 retention_.get()));
-  }
-  if (!publish) return store_->Store(changed, *before);
+  auto rebuilt = store_->Rebuild(*dirty, [&](const std::string& root, const ProfileStore::CustomerState& state) {
+    return BuildProfile(root, state.facts, state.records, calendars, weights_, state.assigned, retention_.get());
+  });
+  if (!rebuilt.ok()) return rebuilt.status();
+  const auto& changed = rebuilt->changed;
+  const auto& before = rebuilt->before;
+  if (!publish) return store_->Store(changed, before);
   // Published and acknowledged first, stored after: a crash in between
   // republishes the same change on replay instead of losing it.
   std::vector<std::pair<std::string, std::string>> profile_records, score_records;
   const crm::v1::Profile none;
   for (const auto& p : changed) {
     profile_records.emplace_back(p.customer_id(), p.SerializeAsString());
-    auto it = before->find(p.customer_id());
-    for (const auto& sc : ScoreChanges(it == before->end() ? none : it->second, p))
+    auto it = before.find(p.customer_id());
+    for (const auto& sc : ScoreChanges(it == before.end() ? none : it->second, p))
       score_records.emplace_back(sc.customer_id(), sc.SerializeAsString());
   }
   if (auto st = kafka::PublishAndWait(*producer_, config_.GetString("scoring.scores_topic"), score_records); !st.ok())
@@ -162,7 +141,7 @@ absl::Status ScoringApp::Process(const std::vector<kafka::Message>& batch, bool 
   if (auto st = kafka::PublishAndWait(*producer_, config_.GetString("scoring.profiles_topic"), profile_records);
       !st.ok())
     return st;
-  return store_->Store(changed, *before);
+  return store_->Store(changed, before);
 }
 
 absl::Status ScoringApp::StartConsuming() {

@@ -48,6 +48,9 @@ absl::StatusOr<std::set<std::string>> ProfileStore::Apply(const std::vector<Fact
   // elsewhere than the customer its event named (dedup named the survivor of
   // a merge that was later undone, or the assignment is not seen yet).
   std::vector<size_t> owner_replies;
+  // Customers whose root a merge or unmerge changed: so did the root of
+  // every customer merged into them, whose alias profile names that root.
+  std::vector<std::string> rerooted;
   for (const auto& in : facts) {
     const std::string rk = RecordKey(in.record_id);
     cmds.push_back({"HSET", rk, "f:" + in.fact.event_id(), in.fact.SerializeAsString()});
@@ -73,6 +76,7 @@ absl::StatusOr<std::set<std::string>> ProfileStore::Apply(const std::vector<Fact
       }
       case crm::v1::IdentityEvent::kMerged: {
         const auto& m = ch.merged();
+        rerooted.push_back(m.merged_id());
         cmds.push_back({"SET", CustomerKey(m.merged_id(), "alias"), m.survivor_id() + "|" + m.merge_id()});
         cmds.push_back({"SADD", CustomerKey(m.survivor_id(), "absorbed"), m.merged_id()});
         dirty.insert(m.survivor_id());
@@ -81,6 +85,7 @@ absl::StatusOr<std::set<std::string>> ProfileStore::Apply(const std::vector<Fact
       }
       case crm::v1::IdentityEvent::kUnmerged: {
         const auto& u = ch.unmerged();
+        rerooted.push_back(u.restored_id());
         auto c = kUnalias.Call(1);
         c.push_back(CustomerKey(u.restored_id(), "alias"));
         c.push_back(u.survivor_id() + "|" + u.merge_id());
@@ -99,7 +104,54 @@ absl::StatusOr<std::set<std::string>> ProfileStore::Apply(const std::vector<Fact
     for (const auto& e : (*replies)[i].elements)
       if (!e.is_nil() && !e.str.empty()) dirty.insert(e.str);
   }
+  // Every customer ever absorbed below a rerooted one, transitively (a
+  // stale entry only rebuilds a profile that then does not change).
+  std::set<std::string> seen(rerooted.begin(), rerooted.end());
+  std::vector<std::string> frontier(seen.begin(), seen.end());
+  while (!frontier.empty()) {
+    std::vector<redis::Command> smembers;
+    for (const auto& c : frontier) smembers.push_back({"SMEMBERS", CustomerKey(c, "absorbed")});
+    auto absorbed = Pipeline(smembers);
+    if (!absorbed.ok()) return absorbed.status();
+    frontier.clear();
+    for (const auto& r : *absorbed)
+      for (const auto& e : r.elements)
+        if (seen.insert(e.str).second) frontier.push_back(e.str);
+  }
+  dirty.insert(seen.begin(), seen.end());
   return dirty;
+}
+
+absl::StatusOr<ProfileStore::Rebuilt> ProfileStore::Rebuild(const std::set<std::string>& dirty,
+                                                            const ProfileBuilderFn& build) {
+  auto roots = Roots(dirty);
+  if (!roots.ok()) return roots.status();
+  std::set<std::string> all(dirty.begin(), dirty.end());
+  for (const auto& [c, r] : *roots) all.insert(r);
+  Rebuilt out;
+  auto before = Profiles(all);
+  if (!before.ok()) return before.status();
+  out.before = std::move(*before);
+  auto keep_if_changed = [&](crm::v1::Profile p) {
+    auto it = out.before.find(p.customer_id());
+    if (it == out.before.end() || it->second.SerializeAsString() != p.SerializeAsString())
+      out.changed.push_back(std::move(p));
+  };
+  std::set<std::string> root_set;
+  for (const auto& [c, root] : *roots) {
+    root_set.insert(root);
+    if (root == c) continue;
+    crm::v1::Profile alias;  // a merged customer points to its survivor
+    alias.set_customer_id(c);
+    alias.set_merged_into(root);
+    keep_if_changed(std::move(alias));
+  }
+  for (const auto& root : root_set) {
+    auto state = Load(root);
+    if (!state.ok()) return state.status();
+    keep_if_changed(build(root, *state));
+  }
+  return out;
 }
 
 absl::StatusOr<std::map<std::string, std::string>> ProfileStore::Roots(const std::set<std::string>& customers) {

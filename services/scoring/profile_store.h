@@ -39,7 +39,9 @@ class ProfileStore {
 
   // Applies one consumed batch's inputs: facts with the customer their
   // resolved event named, and identity changes (in topic order). Returns
-  // every customer whose profile may have changed.
+  // every customer whose profile may have changed: for a merge or unmerge
+  // also every customer absorbed, transitively, by the merged or restored
+  // one, since their alias profiles name the root.
   struct FactInput {
     std::string record_id, customer_id;
     crm::v1::ScoringFact fact;
@@ -58,6 +60,17 @@ class ProfileStore {
     uint32_t records = 0;
   };
   absl::StatusOr<CustomerState> Load(const std::string& root);
+
+  // The profiles of the given customers and their roots, rebuilt: an alias
+  // (merged_into the root) for each merged customer, `build` of its state
+  // for each root. `changed` holds those that differ from the stored ones,
+  // `before` the stored ones.
+  using ProfileBuilderFn = std::function<crm::v1::Profile(const std::string& root, const CustomerState& state)>;
+  struct Rebuilt {
+    std::vector<crm::v1::Profile> changed;
+    std::map<std::string, crm::v1::Profile> before;
+  };
+  absl::StatusOr<Rebuilt> Rebuild(const std::set<std::string>& dirty, const ProfileBuilderFn& build);
 
   // Stored profiles (missing ones are absent from the map).
   absl::StatusOr<std::map<std::string, crm::v1::Profile>> Profiles(const std::set<std::string>& customers);

@@ -24,10 +24,11 @@ export CRM_RUN_DIR
 CRM_RUN_DIR="$(mktemp -d /tmp/crm-e2e-report.XXXXXX)"
 BIN="$CRM_BUILD_DIR/bin"
 STACK="$ROOT/deploy/local/stack.sh"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+KEEP=
+fail() { echo "FAIL: $*" >&2; KEEP=1; exit 1; }
 cleanup() {
   "$STACK" down >/dev/null 2>&1 || true
-  rm -rf "$CRM_RUN_DIR"
+  if [ -n "$KEEP" ]; then echo "run directory kept: $CRM_RUN_DIR" >&2; else rm -rf "$CRM_RUN_DIR"; fi
 }
 trap cleanup EXIT
 

@@ -81,7 +81,8 @@ class ProfileStoreTest : public ::testing::Test {
 
   // Applies `inputs` in batches of `batch` (each batch: its facts and its
   // changes in order), rebuilding and storing the touched customers' profiles
-  // as the service does; returns every root customer's stored profile.
+  // as the service does; returns every customer's stored profile (a merged
+  // one's names its root).
   std::map<std::string, std::string> Run(const std::vector<Input>& inputs, size_t batch, const std::string& prefix) {
     ProfileStore store(*redis_, prefix);
     for (size_t i = 0; i < inputs.size(); i += batch) {
@@ -93,29 +94,12 @@ class ProfileStoreTest : public ::testing::Test {
       }
       auto dirty = store.Apply(facts, changes);
       EXPECT_TRUE(dirty.ok()) << dirty.status();
-      auto roots = store.Roots(*dirty);
-      EXPECT_TRUE(roots.ok());
-      std::vector<crm::v1::Profile> built;
-      std::set<std::string> all(dirty->begin(), dirty->end());
-      for (const auto& [c, r] : *roots) {
-        all.insert(r);
-        if (r != c) {
-          crm::v1::Profile alias;
-          alias.set_customer_id(c);
-          alias.set_merged_into(r);
-          built.push_back(alias);
-        }
-      }
-      std::set<std::string> root_set;
-      for (const auto& [c, r] : *roots) root_set.insert(r);
-      for (const auto& r : root_set) {
-        auto st = store.Load(r);
-        EXPECT_TRUE(st.ok());
-        built.push_back(BuildProfile(r, st->facts, st->records, {{"auto-expo", {"2024", "2025"}}}, Weights{}, st->assigned));
-      }
-      auto before = store.Profiles(all);
-      EXPECT_TRUE(before.ok());
-      EXPECT_TRUE(store.Store(built, *before).ok());
+      auto rebuilt = store.Rebuild(*dirty, [](const std::string& root, const ProfileStore::CustomerState& st) {
+        return BuildProfile(root, st.facts, st.records, {{"auto-expo", {"2024", "2025"}}}, Weights{}, st.assigned);
+      });
+      EXPECT_TRUE(rebuilt.ok()) << rebuilt.status();
+      if (!rebuilt.ok()) return {};
+      EXPECT_TRUE(store.Store(rebuilt->changed, rebuilt->before).ok());
     }
     std::set<std::string> customers;
     for (const auto& in : inputs) {
@@ -125,8 +109,7 @@ class ProfileStoreTest : public ::testing::Test {
     auto profiles = store.Profiles(customers);
     EXPECT_TRUE(profiles.ok());
     std::map<std::string, std::string> out;
-    for (const auto& [c, p] : *profiles)
-      if (p.merged_into().empty()) out[c] = p.SerializeAsString();
+    for (const auto& [c, p] : *profiles) out[c] = p.SerializeAsString();
     return out;
   }
 
@@ -153,7 +136,12 @@ std::vector<Input> History() {
 
 TEST_F(ProfileStoreTest, OneCustomerAfterAChainOfMerges) {
   auto profiles = Run(History(), 3, "t:");
-  ASSERT_EQ(profiles.size(), 1u);
+  ASSERT_EQ(profiles.size(), 3u);
+  for (const char* merged : {"C2", "C3"}) {  // C3 went into C2, C2 into C1: both name the root
+    crm::v1::Profile alias;
+    ASSERT_TRUE(alias.ParseFromString(profiles.at(merged)));
+    EXPECT_EQ(alias.merged_into(), "C1") << merged;
+  }
   crm::v1::Profile p;
   ASSERT_TRUE(p.ParseFromString(profiles.at("C1")));
   EXPECT_EQ(p.records(), 4u);
@@ -195,6 +183,27 @@ TEST_F(ProfileStoreTest, UnmergeEqualsNeverMergedWithEventsInBetween) {
   auto b = Run(never, 2, "n:");
   EXPECT_EQ(a.size(), 2u);
   EXPECT_EQ(a, b);
+}
+
+TEST_F(ProfileStoreTest, MergedCustomersNameTheirCurrentRootInAnyBatching) {
+  // C3 into C2, C2 into C1, then C2 out of C1 again: C3's root is C1 and
+  // then C2, although no change names C3 after the first.
+  std::vector<Input> inputs = {Assigned("r1", "C1"), Fact("r1", "C1", "e1", k2025, true),
+                               Assigned("r2", "C2"), Fact("r2", "C2", "e2", k2025, false),
+                               Assigned("r3", "C3"), Fact("r3", "C3", "e3", k2025, true),
+                               Merged("M1", "C2", "C3"), Merged("M2", "C1", "C2")};
+  for (size_t batch : {1u, 8u}) {
+    auto merged = Run(inputs, batch, "c" + std::to_string(batch) + ":");
+    crm::v1::Profile c3;
+    ASSERT_TRUE(c3.ParseFromString(merged.at("C3")));
+    EXPECT_EQ(c3.merged_into(), "C1") << "batch " << batch;
+  }
+  inputs.push_back(Unmerged("M2", "C1", "C2"));
+  const auto one = Run(inputs, inputs.size(), "u0:");
+  crm::v1::Profile c3;
+  ASSERT_TRUE(c3.ParseFromString(one.at("C3")));
+  EXPECT_EQ(c3.merged_into(), "C2");
+  for (size_t batch : {1u, 2u, 3u}) EXPECT_EQ(Run(inputs, batch, "u" + std::to_string(batch) + ":"), one) << batch;
 }
 
 }  // namespace
