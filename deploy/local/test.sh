@@ -10,4 +10,5 @@ say "running tests"
 cd "$CRM_BUILD_DIR"
 # The `faults` label (dedup SIGKILLed mid-stream) is run by hand for now:
 # about one run in ten still shows a false merge (docs/DEDUP.md).
-ctest --output-on-failure --timeout 900 -LE faults "$@"
+# Two tests at a time; the e2e and fuzz tests are RUN_SERIAL (each alone).
+ctest --output-on-failure --timeout 900 -j2 -LE faults "$@"
