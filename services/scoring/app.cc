@@ -10,6 +10,8 @@
 #include "services/scoring/domain/facts.h"
 #include "services/scoring/domain/score_changes.h"
 #include "services/scoring/retention/xgb_model.h"
+#include "services/scoring/update.h"
+#include "services/scoring/weights_file.h"
 
 namespace crm::scoring {
 
@@ -24,7 +26,10 @@ void ScoringApp::AddConfigKeys(config::Schema& schema) {
       .String("scoring.identity_addr", "", "Dedup's gRPC address, for profile lookups by identifier (\"\" = by customer id only)")
       .String("scoring.retention_model", "",
               "XGBoost model file from `crm-scoring train` (\"\" = no retention probability or potential contribution)")
+      .String("scoring.weights_file", "",
+              "YAML file of weights per organizer and the series it runs (\"\" = the built-in weights for all)")
       .Int("scoring.max_batch", 2000, "Records handled per consumed batch")
+      .Int("scoring.lookup_connections", 4, "Redis connections ProfileService lookups share (one call each at a time)")
       .Duration("scoring.registry_load_timeout", "30s", "How long start-up waits for the show registry")
       .Double("scoring.tier_platinum", TierCuts{}.platinum, "Share of a series' customers by value that is platinum")
       .Double("scoring.tier_gold", TierCuts{}.gold, "Share that is platinum or gold")
@@ -55,6 +60,12 @@ absl::Status ScoringApp::Init() {
     retention_ = std::move(*model);
     log::Info("retention model loaded", {{"path", path}});
   }
+  if (const std::string& path = config_.GetString("scoring.weights_file"); !path.empty()) {
+    auto book = LoadWeightsFile(path);
+    if (!book.ok()) return book.status();
+    weights_ = std::move(*book);
+    log::Info("weights loaded", {{"path", path}, {"series", static_cast<long long>(weights_.series().size())}});
+  }
   store_ = std::make_unique<ProfileStore>(*redis_, config_.GetString("scoring.redis_prefix"));
   const TierCuts cuts{config_.GetDouble("scoring.tier_platinum"), config_.GetDouble("scoring.tier_gold"),
                       config_.GetDouble("scoring.tier_iron")};
@@ -69,9 +80,15 @@ absl::Status ScoringApp::Init() {
   if (const std::string& addr = config_.GetString("scoring.identity_addr"); !addr.empty()) {
     popt.identity = crm::v1::IdentityService::NewStub(grpcutil::MakeChannel(addr));
   }
+  const int64_t lookup_connections = config_.GetInt("scoring.lookup_connections");
+  if (lookup_connections < 1 || lookup_connections > 64) {
+    return absl::InvalidArgumentError("scoring.lookup_connections: need 1..64");
+  }
+  std::vector<std::unique_ptr<redis::RedisClient>> lookup;
+  for (int64_t i = 0; i < lookup_connections; ++i)
+    lookup.push_back(std::make_unique<redis::RedisClient>(service::RedisOptionsFrom(config_)));
   profile_service_ = std::make_unique<ProfileServiceImpl>(
-      std::make_unique<redis::RedisClient>(service::RedisOptionsFrom(config_)),
-      std::make_unique<redis::RedisClient>(service::RedisOptionsFrom(config_)), std::move(popt));
+      std::move(lookup), std::make_unique<redis::RedisClient>(service::RedisOptionsFrom(config_)), std::move(popt));
   return absl::OkStatus();
 }
 
@@ -116,12 +133,8 @@ absl::Status ScoringApp::Process(const std::vector<kafka::Message>& batch, bool 
       changes.push_back(std::move(ch));
     }
   }
-  auto dirty = store_->Apply(facts, changes);
-  if (!dirty.ok()) return dirty.status();
   const Calendars calendars = CurrentCalendars();
-  auto rebuilt = store_->Rebuild(*dirty, [&](const std::string& root, const ProfileStore::CustomerState& state) {
-    return BuildProfile(root, state.facts, state.records, calendars, weights_, state.assigned, retention_.get());
-  });
+  auto rebuilt = ApplyBatch(*store_, facts, changes, {calendars, weights_, retention_.get()});
   if (!rebuilt.ok()) return rebuilt.status();
   const auto& changed = rebuilt->changed;
   const auto& before = rebuilt->before;

@@ -57,7 +57,7 @@ class ScoringApp {
 
   const config::Config& config_;
   SystemClock clock_;
-  Weights weights_;
+  WeightBook weights_;  // scoring.weights_file; the defaults without one
   std::unique_ptr<RetentionPredictor> retention_;  // scoring.retention_model; null without one
   shows::ShowRegistry registry_;
   shows::RegistryFollower follower_{registry_};

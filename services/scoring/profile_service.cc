@@ -9,6 +9,29 @@
 
 namespace crm::scoring {
 
+ProfileServiceImpl::ProfileServiceImpl(std::vector<std::unique_ptr<redis::RedisClient>> lookup,
+                                       std::unique_ptr<redis::RedisClient> report_redis, Options options)
+    : report_redis_(std::move(report_redis)), report_store_(*report_redis_, options.prefix), options_(std::move(options)) {
+  for (auto& r : lookup) {
+    auto* raw = r.get();
+    lookups_.push_back(std::unique_ptr<Lookup>(new Lookup{{}, std::move(r), ProfileStore(*raw, options_.prefix)}));
+  }
+}
+
+template <typename Fn>
+grpc::Status ProfileServiceImpl::WithLookup(Fn&& fn) {
+  const size_t n = lookups_.size();
+  const size_t start = next_lookup_.fetch_add(1, std::memory_order_relaxed) % n;
+  for (size_t i = 0; i < n; ++i) {
+    Lookup& l = *lookups_[(start + i) % n];
+    std::unique_lock lock(l.mu, std::try_to_lock);
+    if (lock.owns_lock()) return fn(l.store);
+  }
+  Lookup& l = *lookups_[start];
+  std::lock_guard lock(l.mu);
+  return fn(l.store);
+}
+
 grpc::Status ProfileServiceImpl::CustomerIdOf(grpc::ServerContext* ctx, const crm::v1::GetProfileRequest& req,
                                               std::string* id) {
   if (!req.customer_id().empty()) {
@@ -39,17 +62,18 @@ grpc::Status ProfileServiceImpl::GetProfile(grpc::ServerContext* ctx, const crm:
                                             crm::v1::Profile* out) {
   std::string id;
   if (auto st = CustomerIdOf(ctx, *req, &id); !st.ok()) return st;
-  std::lock_guard lock(mu_);
-  auto roots = store_.Roots({id});
-  if (!roots.ok()) return grpcutil::ToGrpc(roots.status());
-  const std::string& root = roots->at(id);
-  auto profiles = store_.Profiles({root});
-  if (!profiles.ok()) return grpcutil::ToGrpc(profiles.status());
-  auto it = profiles->find(root);
-  if (it == profiles->end()) return {grpc::StatusCode::NOT_FOUND, "no profile for " + id};
-  *out = std::move(it->second);
-  if (auto st = store_.FillStandings(out, options_.cuts); !st.ok()) return grpcutil::ToGrpc(st);
-  return grpc::Status::OK;
+  return WithLookup([&](ProfileStore& store) -> grpc::Status {
+    auto roots = store.Roots({id});
+    if (!roots.ok()) return grpcutil::ToGrpc(roots.status());
+    const std::string& root = roots->at(id);
+    auto profiles = store.Profiles({root});
+    if (!profiles.ok()) return grpcutil::ToGrpc(profiles.status());
+    auto it = profiles->find(root);
+    if (it == profiles->end()) return {grpc::StatusCode::NOT_FOUND, "no profile for " + id};
+    *out = std::move(it->second);
+    if (auto st = store.FillStandings(out, options_.cuts); !st.ok()) return grpcutil::ToGrpc(st);
+    return grpc::Status::OK;
+  });
 }
 
 grpc::Status ProfileServiceImpl::BatchGetProfiles(grpc::ServerContext*, const crm::v1::BatchGetProfilesRequest* req,
@@ -60,27 +84,28 @@ grpc::Status ProfileServiceImpl::BatchGetProfiles(grpc::ServerContext*, const cr
     if (id.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "empty customer id"};
     ids.insert(id);
   }
-  std::lock_guard lock(mu_);
-  auto roots = store_.Roots(ids);
-  if (!roots.ok()) return grpcutil::ToGrpc(roots.status());
-  std::set<std::string> root_ids;
-  for (const auto& [id, root] : *roots) root_ids.insert(root);
-  auto profiles = store_.Profiles(root_ids);
-  if (!profiles.ok()) return grpcutil::ToGrpc(profiles.status());
-  std::set<std::string> answered;
-  for (const auto& id : req->customer_ids()) {
-    const std::string& root = roots->at(id);
-    auto it = profiles->find(root);
-    if (it == profiles->end()) {
-      out->add_missing(id);
-      continue;
+  return WithLookup([&](ProfileStore& store) -> grpc::Status {
+    auto roots = store.Roots(ids);
+    if (!roots.ok()) return grpcutil::ToGrpc(roots.status());
+    std::set<std::string> root_ids;
+    for (const auto& [id, root] : *roots) root_ids.insert(root);
+    auto profiles = store.Profiles(root_ids);
+    if (!profiles.ok()) return grpcutil::ToGrpc(profiles.status());
+    std::set<std::string> answered;
+    for (const auto& id : req->customer_ids()) {
+      const std::string& root = roots->at(id);
+      auto it = profiles->find(root);
+      if (it == profiles->end()) {
+        out->add_missing(id);
+        continue;
+      }
+      if (!answered.insert(root).second) continue;
+      auto* p = out->add_profiles();
+      *p = it->second;
+      if (auto st = store.FillStandings(p, options_.cuts); !st.ok()) return grpcutil::ToGrpc(st);
     }
-    if (!answered.insert(root).second) continue;
-    auto* p = out->add_profiles();
-    *p = it->second;
-    if (auto st = store_.FillStandings(p, options_.cuts); !st.ok()) return grpcutil::ToGrpc(st);
-  }
-  return grpc::Status::OK;
+    return grpc::Status::OK;
+  });
 }
 
 grpc::Status ProfileServiceImpl::ListCustomers(grpc::ServerContext*, const crm::v1::ListCustomersRequest* req,
@@ -92,11 +117,12 @@ grpc::Status ProfileServiceImpl::ListCustomers(grpc::ServerContext*, const crm::
     return {grpc::StatusCode::INVALID_ARGUMENT, "page_token is not one ListCustomers returned"};
   }
   const uint64_t limit = req->page_size() == 0 ? 50 : std::min<uint32_t>(req->page_size(), 1000);
-  std::lock_guard lock(mu_);
-  auto page = store_.ListFiltered(*req, offset, limit, options_.cuts);
-  if (!page.ok()) return grpcutil::ToGrpc(page.status());
-  *out = std::move(*page);
-  return grpc::Status::OK;
+  return WithLookup([&](ProfileStore& store) -> grpc::Status {
+    auto page = store.ListFiltered(*req, offset, limit, options_.cuts);
+    if (!page.ok()) return grpcutil::ToGrpc(page.status());
+    *out = std::move(*page);
+    return grpc::Status::OK;
+  });
 }
 
 grpc::Status ProfileServiceImpl::GetShowReport(grpc::ServerContext*, const crm::v1::GetShowReportRequest* req,
@@ -111,7 +137,8 @@ grpc::Status ProfileServiceImpl::GetShowReport(grpc::ServerContext*, const crm::
     return {grpc::StatusCode::NOT_FOUND, "edition " + req->edition_id() + " of " + req->show_id() + " has not opened"};
   }
   const size_t top = req->top() == 0 ? 10 : std::min<uint32_t>(req->top(), 100);
-  ShowReportBuilder builder(req->show_id(), req->edition_id(), cal->second, options_.weights, options_.cuts);
+  ShowReportBuilder builder(req->show_id(), req->edition_id(), cal->second, options_.weights.For(req->show_id()),
+                            options_.cuts);
   std::lock_guard lock(report_mu_);
   if (auto st = report_store_.ForEachInSeries(req->show_id(), 500, [&](const crm::v1::Profile& p) { builder.Add(p); });
       !st.ok()) {

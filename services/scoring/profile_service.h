@@ -2,9 +2,11 @@
 
 // crm.v1.ProfileService over the profile store.
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "common/redis/redis_client.h"
 #include "crm/v1/identity.grpc.pb.h"
@@ -20,21 +22,18 @@ class ProfileServiceImpl final : public crm::v1::ProfileService::Service {
   struct Options {
     std::string prefix = "scoring:";
     TierCuts cuts;
-    Weights weights;
+    WeightBook weights;
     // The series' calendars now (for show reports).
     std::function<Calendars()> calendars;
     // Dedup's IdentityService, for lookups by identifier; null: only by customer id.
     std::shared_ptr<crm::v1::IdentityService::StubInterface> identity;
   };
-  // `report_redis`: a second connection, so a show report's scan of a whole
-  // series does not hold up profile lookups.
-  ProfileServiceImpl(std::unique_ptr<redis::RedisClient> redis, std::unique_ptr<redis::RedisClient> report_redis,
-                     Options options)
-      : redis_(std::move(redis)),
-        report_redis_(std::move(report_redis)),
-        store_(*redis_, options.prefix),
-        report_store_(*report_redis_, options.prefix),
-        options_(std::move(options)) {}
+  // `lookup`: the connections profile lookups share (one call per
+  // connection at a time, so a lookup waits only when all are busy);
+  // `report_redis`: one more, so a show report's scan of a whole series does
+  // not hold up lookups.
+  ProfileServiceImpl(std::vector<std::unique_ptr<redis::RedisClient>> lookup,
+                     std::unique_ptr<redis::RedisClient> report_redis, Options options);
 
   // The stored profile with each series' standing filled in.
   grpc::Status GetProfile(grpc::ServerContext*, const crm::v1::GetProfileRequest*, crm::v1::Profile*) override;
@@ -48,9 +47,22 @@ class ProfileServiceImpl final : public crm::v1::ProfileService::Service {
   // The customer id a GetProfile request names (resolving an identifier).
   grpc::Status CustomerIdOf(grpc::ServerContext* ctx, const crm::v1::GetProfileRequest& req, std::string* id);
 
-  std::mutex mu_, report_mu_;  // one per Redis connection
-  std::unique_ptr<redis::RedisClient> redis_, report_redis_;
-  ProfileStore store_, report_store_;
+  // One lookup connection and its store, used by one call at a time.
+  struct Lookup {
+    std::mutex mu;
+    std::unique_ptr<redis::RedisClient> redis;
+    ProfileStore store;
+  };
+  // Runs fn(store) on a free lookup connection (the next one in turn if
+  // all are busy).
+  template <typename Fn>
+  grpc::Status WithLookup(Fn&& fn);
+
+  std::vector<std::unique_ptr<Lookup>> lookups_;
+  std::atomic<size_t> next_lookup_{0};
+  std::mutex report_mu_;
+  std::unique_ptr<redis::RedisClient> report_redis_;
+  ProfileStore report_store_;
   const Options options_;
 };
 

@@ -15,6 +15,11 @@
 //   crm-loadgen resolved --brokers LIST --editions ID=YYYY-MM-DD,... [--show auto-expo] [--events 200000] [--customers 20000] [--seed 1]
 //       Produces a deterministic history of resolved events straight to
 //       crm.resolved.v1 (resolved.cc), for scoring replays.
+//   crm-loadgen get-profile --addr HOST:PORT --show SHOW [--ids 20000] [--rate 10000] [--seconds 10]
+//       [--concurrency 32] [--max-seconds 5]
+//       ProfileService.GetProfile at a fixed rate (latency from when each
+//       call was due), then with a fixed number in flight (the highest
+//       sustainable rate) (get_profile.cc).
 //
 // Events are valid registrations for show "load-expo" edition "1"; both
 // commands first register that show (open now) with ingest's ShowService.
@@ -39,6 +44,7 @@
 #include "crm/v1/identity.pb.h"
 #include "crm/v1/ingest.grpc.pb.h"
 #include "crm/v1/shows.grpc.pb.h"
+#include "tools/loadgen/get_profile.h"
 #include "tools/loadgen/resolved.h"
 
 namespace {
@@ -55,7 +61,8 @@ int64_t WallMs() {
   std::fprintf(stderr,
                "usage:\n  crm-loadgen dedup-stream --brokers LIST [--seconds 20] [--rate 10000]\n  crm-loadgen ingest-grpc --addr HOST:PORT [--events 200000] [--streams 4] [--batch 100] [--rate N]\n"
                "  crm-loadgen ingest-raw --brokers LIST --addr HOST:PORT [--seconds 20] [--topic crm.raw.ticketing.v1]\n"
-               "  crm-loadgen resolved --brokers LIST --editions ID=YYYY-MM-DD,... [--show auto-expo] [--events 200000] [--customers 20000] [--seed 1]\n");
+               "  crm-loadgen resolved --brokers LIST --editions ID=YYYY-MM-DD,... [--show auto-expo] [--events 200000] [--customers 20000] [--seed 1]\n"
+               "  crm-loadgen get-profile --addr HOST:PORT --show SHOW [--ids 20000] [--rate 10000] [--seconds 10] [--concurrency 32] [--max-seconds 5]\n");
   std::exit(2);
 }
 
@@ -442,6 +449,19 @@ int main(int argc, char** argv) {
                                     std::atoll(Arg(args, "events", "200000").c_str()),
                                     std::atoll(Arg(args, "customers", "20000").c_str()),
                                     std::strtoull(Arg(args, "seed", "1").c_str(), nullptr, 10));
+    if (rc == 2) Usage();
+    return rc;
+  }
+  if (cmd == "get-profile") {
+    crm::loadgen::GetProfileOptions o;
+    o.addr = Arg(args, "addr", "");
+    o.show = Arg(args, "show", "");
+    o.ids = std::atoll(Arg(args, "ids", "20000").c_str());
+    o.rate = std::atof(Arg(args, "rate", "10000").c_str());
+    o.seconds = std::atof(Arg(args, "seconds", "10").c_str());
+    o.concurrency = std::atoi(Arg(args, "concurrency", "32").c_str());
+    o.max_seconds = std::atof(Arg(args, "max-seconds", "5").c_str());
+    int rc = crm::loadgen::GetProfile(o);
     if (rc == 2) Usage();
     return rc;
   }

@@ -42,7 +42,7 @@ crm::v1::ProfileSummary Summarize(std::vector<crm::v1::RecordAssigned> records) 
 }
 
 crm::v1::Profile BuildProfile(const std::string& customer_id, const std::vector<crm::v1::ScoringFact>& facts,
-                              uint32_t records, const Calendars& calendars, const Weights& weights,
+                              uint32_t records, const Calendars& calendars, const WeightBook& weights,
                               const std::vector<crm::v1::RecordAssigned>& assigned,
                               const RetentionPredictor* retention) {
   Aggregates agg = Fold(facts);
@@ -74,7 +74,7 @@ crm::v1::Profile BuildProfile(const std::string& customer_id, const std::vector<
     }
     for (auto& e : ordered) *s->add_editions() = std::move(e);
     const std::vector<crm::v1::EditionAggregate> series_editions(s->editions().begin(), s->editions().end());
-    *s->mutable_indicators() = Evaluate(series_editions, calendar, agg.customer_type, weights);
+    *s->mutable_indicators() = Evaluate(series_editions, calendar, agg.customer_type, weights.For(show));
     // As of the latest edition opened: editions the calendar does not know
     // yet (a booking for the next one) are not the model's input.
     if (retention && cal_it != calendars.end())

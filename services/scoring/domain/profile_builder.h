@@ -12,6 +12,7 @@
 #include "crm/v1/profile.pb.h"
 #include "services/scoring/domain/indicators.h"
 #include "services/scoring/domain/retention_features.h"
+#include "services/scoring/domain/weights.h"
 
 namespace crm::scoring {
 
@@ -23,11 +24,12 @@ using Calendars = std::map<std::string, std::vector<std::string>>;
 // (normalized forms for name, email, phone, city and country).
 crm::v1::ProfileSummary Summarize(std::vector<crm::v1::RecordAssigned> records);
 
-// With `retention` (the trained model), each series whose calendar is known
+// Each series is judged by its own weights (weights.For(show id)). With
+// `retention` (the trained model), each series whose calendar is known
 // gets retention_probability and contribution_potential as of the
 // calendar's latest edition (SetRetention); without it they stay unset.
 crm::v1::Profile BuildProfile(const std::string& customer_id, const std::vector<crm::v1::ScoringFact>& facts,
-                              uint32_t records, const Calendars& calendars, const Weights& weights,
+                              uint32_t records, const Calendars& calendars, const WeightBook& weights,
                               const std::vector<crm::v1::RecordAssigned>& assigned = {},
                               const RetentionPredictor* retention = nullptr);
 
