@@ -3,10 +3,29 @@
 #include <algorithm>
 
 #include "common/config/config.h"
+#include "common/util/strings.h"
 #include "services/scoring/domain/segments.h"
 #include "services/scoring/profile_store.h"
 
 namespace crm::scoring {
+
+absl::StatusOr<std::optional<crm::v1::Profile>> ProfileStore::RootProfile(const std::string& customer) {
+  auto replies = Pipeline({{"GET", CustomerKey(customer, "alias")}, {"GET", CustomerKey(customer, "profile")}});
+  if (!replies.ok()) return replies.status();
+  std::optional<crm::v1::Profile> out;
+  if ((*replies)[0].is_nil()) {
+    if ((*replies)[1].is_nil()) return out;
+    out.emplace();
+    if (!out->ParseFromString((*replies)[1].str)) return absl::DataLossError(crm::StrCat("unreadable profile of ", customer));
+    return out;
+  }
+  auto roots = Roots({customer});
+  if (!roots.ok()) return roots.status();
+  auto profiles = Profiles({roots->at(customer)});
+  if (!profiles.ok()) return profiles.status();
+  if (!profiles->empty()) out = std::move(profiles->begin()->second);
+  return out;
+}
 
 absl::Status ProfileStore::FillStandings(crm::v1::Profile* profile, const TierCuts& cuts) {
   std::vector<redis::Command> cmds;

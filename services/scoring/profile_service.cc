@@ -32,8 +32,8 @@ grpc::Status ProfileServiceImpl::WithLookup(Fn&& fn) {
   return fn(l.store);
 }
 
-grpc::Status ProfileServiceImpl::CustomerIdOf(grpc::ServerContext* ctx, const crm::v1::GetProfileRequest& req,
-                                              std::string* id) {
+grpc::Status ProfileServiceImpl::CustomerIdOf(const grpc::ServerContextBase* ctx,
+                                              const crm::v1::GetProfileRequest& req, std::string* id) {
   if (!req.customer_id().empty()) {
     *id = req.customer_id();
     return grpc::Status::OK;
@@ -58,19 +58,22 @@ grpc::Status ProfileServiceImpl::CustomerIdOf(grpc::ServerContext* ctx, const cr
   return grpc::Status::OK;
 }
 
-grpc::Status ProfileServiceImpl::GetProfile(grpc::ServerContext* ctx, const crm::v1::GetProfileRequest* req,
-                                            crm::v1::Profile* out) {
+grpc::ServerUnaryReactor* ProfileServiceImpl::GetProfile(grpc::CallbackServerContext* ctx,
+                                                         const crm::v1::GetProfileRequest* req, crm::v1::Profile* out) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  reactor->Finish(LookupProfile(ctx, *req, out));
+  return reactor;
+}
+
+grpc::Status ProfileServiceImpl::LookupProfile(const grpc::ServerContextBase* ctx,
+                                               const crm::v1::GetProfileRequest& req, crm::v1::Profile* out) {
   std::string id;
-  if (auto st = CustomerIdOf(ctx, *req, &id); !st.ok()) return st;
+  if (auto st = CustomerIdOf(ctx, req, &id); !st.ok()) return st;
   return WithLookup([&](ProfileStore& store) -> grpc::Status {
-    auto roots = store.Roots({id});
-    if (!roots.ok()) return grpcutil::ToGrpc(roots.status());
-    const std::string& root = roots->at(id);
-    auto profiles = store.Profiles({root});
-    if (!profiles.ok()) return grpcutil::ToGrpc(profiles.status());
-    auto it = profiles->find(root);
-    if (it == profiles->end()) return {grpc::StatusCode::NOT_FOUND, "no profile for " + id};
-    *out = std::move(it->second);
+    auto profile = store.RootProfile(id);
+    if (!profile.ok()) return grpcutil::ToGrpc(profile.status());
+    if (!profile->has_value()) return {grpc::StatusCode::NOT_FOUND, "no profile for " + id};
+    *out = std::move(**profile);
     if (auto st = store.FillStandings(out, options_.cuts); !st.ok()) return grpcutil::ToGrpc(st);
     return grpc::Status::OK;
   });

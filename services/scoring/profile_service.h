@@ -17,7 +17,11 @@
 
 namespace crm::scoring {
 
-class ProfileServiceImpl final : public crm::v1::ProfileService::Service {
+// GetProfile is a callback method: a lookup is a few Redis round trips, so
+// it runs on the thread that read the request instead of being handed to a
+// worker thread (the sync server's hand-off cost more CPU than the lookup).
+class ProfileServiceImpl final
+    : public crm::v1::ProfileService::WithCallbackMethod_GetProfile<crm::v1::ProfileService::Service> {
  public:
   struct Options {
     std::string prefix = "scoring:";
@@ -36,7 +40,8 @@ class ProfileServiceImpl final : public crm::v1::ProfileService::Service {
                      std::unique_ptr<redis::RedisClient> report_redis, Options options);
 
   // The stored profile with each series' standing filled in.
-  grpc::Status GetProfile(grpc::ServerContext*, const crm::v1::GetProfileRequest*, crm::v1::Profile*) override;
+  grpc::ServerUnaryReactor* GetProfile(grpc::CallbackServerContext*, const crm::v1::GetProfileRequest*,
+                                       crm::v1::Profile*) override;
   grpc::Status BatchGetProfiles(grpc::ServerContext*, const crm::v1::BatchGetProfilesRequest*,
                                 crm::v1::BatchGetProfilesResponse*) override;
   grpc::Status ListCustomers(grpc::ServerContext*, const crm::v1::ListCustomersRequest*,
@@ -45,7 +50,10 @@ class ProfileServiceImpl final : public crm::v1::ProfileService::Service {
 
  private:
   // The customer id a GetProfile request names (resolving an identifier).
-  grpc::Status CustomerIdOf(grpc::ServerContext* ctx, const crm::v1::GetProfileRequest& req, std::string* id);
+  grpc::Status CustomerIdOf(const grpc::ServerContextBase* ctx, const crm::v1::GetProfileRequest& req,
+                            std::string* id);
+  grpc::Status LookupProfile(const grpc::ServerContextBase* ctx, const crm::v1::GetProfileRequest& req,
+                             crm::v1::Profile* out);
 
   // One lookup connection and its store, used by one call at a time.
   struct Lookup {

@@ -21,6 +21,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -79,6 +80,10 @@ class ProfileStore {
   // leaves them all).
   absl::Status Store(const std::vector<crm::v1::Profile>& profiles, const std::map<std::string, crm::v1::Profile>& before);
 
+  // The stored profile of the customer's root (itself unless merged): one
+  // round trip for an unmerged customer, the alias chain for a merged one.
+  // nullopt when there is none.
+  absl::StatusOr<std::optional<crm::v1::Profile>> RootProfile(const std::string& customer);
   // Fills each series' standing (tier, value rank, customers ranked) of a
   // stored profile from the series' value index.
   absl::Status FillStandings(crm::v1::Profile* profile, const TierCuts& cuts);

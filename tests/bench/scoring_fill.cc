@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
   // A sample of profile keys: their own footprint and value length.
   int64_t sampled = 0, usage = 0, length = 0;
   for (int64_t c = 0; c < customers && sampled < 2000; c += std::max<int64_t>(1, customers / 2000)) {
-    char cid[16];
+    char cid[24];
     std::snprintf(cid, sizeof cid, "C%010lld", static_cast<long long>(c));
     const std::string key = prefix + "cust:{" + cid + "}:profile";
     auto u = probe.Pipeline({{"MEMORY", "USAGE", key, "SAMPLES", "0"}, {"STRLEN", key}});

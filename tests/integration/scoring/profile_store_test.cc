@@ -13,6 +13,7 @@
 #include "services/scoring/domain/membership.h"
 #include "services/scoring/domain/profile_builder.h"
 #include "services/scoring/profile_store.h"
+#include "services/scoring/update.h"
 
 namespace crm::scoring {
 namespace {
@@ -92,11 +93,7 @@ class ProfileStoreTest : public ::testing::Test {
         if (inputs[k].fact) facts.push_back(*inputs[k].fact);
         if (inputs[k].change) changes.push_back(*inputs[k].change);
       }
-      auto dirty = store.Apply(facts, changes);
-      EXPECT_TRUE(dirty.ok()) << dirty.status();
-      auto rebuilt = store.Rebuild(*dirty, [](const std::string& root, const ProfileStore::CustomerState& st) {
-        return BuildProfile(root, st.facts, st.records, {{"auto-expo", {"2024", "2025"}}}, Weights{}, st.assigned);
-      });
+      auto rebuilt = ApplyBatch(store, facts, changes, {calendars_, weights_});
       EXPECT_TRUE(rebuilt.ok()) << rebuilt.status();
       if (!rebuilt.ok()) return {};
       EXPECT_TRUE(store.Store(rebuilt->changed, rebuilt->before).ok());
@@ -115,6 +112,8 @@ class ProfileStoreTest : public ::testing::Test {
 
   static testing::RedisServer* server_;
   std::unique_ptr<redis::RedisClient> redis_;
+  const Calendars calendars_{{"auto-expo", {"2024", "2025"}}};
+  const WeightBook weights_;
 };
 testing::RedisServer* ProfileStoreTest::server_ = nullptr;
 
@@ -147,6 +146,25 @@ TEST_F(ProfileStoreTest, OneCustomerAfterAChainOfMerges) {
   EXPECT_EQ(p.records(), 4u);
   EXPECT_EQ(p.events(), 6u);
   EXPECT_EQ(p.summary().email(), "r4@example.com");  // the most recently seen record's
+}
+
+TEST_F(ProfileStoreTest, RootProfileOfAMergedCustomerIsItsRootsProfile) {
+  auto profiles = Run(History(), 4, "t:");
+  ProfileStore store(*redis_, "t:");
+  auto root = store.RootProfile("C1");
+  ASSERT_TRUE(root.ok()) << root.status();
+  ASSERT_TRUE(root->has_value());
+  EXPECT_EQ((*root)->SerializeAsString(), profiles.at("C1"));
+  for (const char* merged : {"C2", "C3"}) {  // C3 via C2: two hops
+    auto p = store.RootProfile(merged);
+    ASSERT_TRUE(p.ok()) << p.status();
+    ASSERT_TRUE(p->has_value()) << merged;
+    EXPECT_EQ((*p)->customer_id(), "C1") << merged;
+    EXPECT_EQ((*p)->SerializeAsString(), profiles.at("C1")) << merged;
+  }
+  auto none = store.RootProfile("C404");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
 }
 
 TEST_F(ProfileStoreTest, OrderBatchingAndReplaysDoNotChangeTheProfiles) {
