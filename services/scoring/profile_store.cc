@@ -1,7 +1,10 @@
 #include "services/scoring/profile_store.h"
 
+#include <cstdlib>
+
 #include "common/config/config.h"
 #include "common/util/strings.h"
+#include "services/scoring/domain/booth_leads.h"
 #include "services/scoring/domain/segments.h"
 
 namespace crm::scoring {
@@ -26,6 +29,27 @@ if v and v == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
 return 0
 )lua");
 
+// Keeps a lead's latest scan at a booth (by version) and the booth's counts
+// of leads (n) and hot leads (hot). ARGV: lead id, version, rating, hot
+// rating. A scan not newer than the kept one (a replay, an earlier upload)
+// changes nothing.
+const redis::Script kLead(R"lua(
+local vf, rf = 'v:' .. ARGV[1], 'r:' .. ARGV[1]
+local old = redis.call('HGET', KEYS[1], vf)
+if old and old >= ARGV[2] then return 0 end
+local hot = tonumber(ARGV[3]) >= tonumber(ARGV[4])
+local was = false
+if old then
+  was = tonumber(redis.call('HGET', KEYS[1], rf)) >= tonumber(ARGV[4])
+else
+  redis.call('HINCRBY', KEYS[1], 'n', 1)
+end
+if hot and not was then redis.call('HINCRBY', KEYS[1], 'hot', 1) end
+if was and not hot then redis.call('HINCRBY', KEYS[1], 'hot', -1) end
+redis.call('HSET', KEYS[1], vf, ARGV[2], rf, ARGV[3])
+return 1
+)lua");
+
 }  // namespace
 
 absl::StatusOr<std::vector<redis::Reply>> ProfileStore::Pipeline(const std::vector<redis::Command>& cmds) {
@@ -48,6 +72,8 @@ absl::StatusOr<std::set<std::string>> ProfileStore::Apply(const std::vector<Fact
   // elsewhere than the customer its event named (dedup named the survivor of
   // a merge that was later undone, or the assignment is not seen yet).
   std::vector<size_t> owner_replies;
+  // Replies naming the records of bookings of a booth that got a scan.
+  std::vector<size_t> booking_replies;
   // Customers whose root a merge or unmerge changed: so did the root of
   // every customer merged into them, whose alias profile names that root.
   std::vector<std::string> rerooted;
@@ -59,6 +85,23 @@ absl::StatusOr<std::set<std::string>> ProfileStore::Apply(const std::vector<Fact
     cmds.push_back({"HMGET", rk, "home", "hint"});
     cmds.push_back({"SADD", CustomerKey(in.customer_id, "recs"), in.record_id});
     dirty.insert(in.customer_id);
+    // Booth scans count for whoever booked the booth: the lead is kept at
+    // the booth first, then the booth's booking records are read, so a
+    // booking written meanwhile either is read here or reads the lead when
+    // its customer is rebuilt. A booking adds its record to the booth's
+    // after the record's hint is set.
+    if (auto lead = BoothLeadOf(in.fact)) {
+      auto c = kLead.Call(1);
+      c.push_back(BoothKey(lead->booth));
+      c.push_back(lead->lead_id);
+      c.push_back(lead->version);
+      c.push_back(std::to_string(lead->rating));
+      c.push_back(std::to_string(kHotLeadRating));
+      cmds.push_back(std::move(c));
+      booking_replies.push_back(cmds.size());
+      cmds.push_back({"SMEMBERS", BoothKey(lead->booth) + ":bookings"});
+    }
+    if (auto booth = BookedBoothOf(in.fact)) cmds.push_back({"SADD", BoothKey(*booth) + ":bookings", in.record_id});
   }
   for (const auto& ch : changes) {
     switch (ch.change_case()) {
@@ -103,6 +146,22 @@ absl::StatusOr<std::set<std::string>> ProfileStore::Apply(const std::vector<Fact
   for (size_t i : owner_replies) {
     for (const auto& e : (*replies)[i].elements)
       if (!e.is_nil() && !e.str.empty()) dirty.insert(e.str);
+  }
+  // The customers of the booking records of booths that got scans.
+  std::set<std::string> booking_records;
+  for (size_t i : booking_replies)
+    for (const auto& e : (*replies)[i].elements) booking_records.insert(e.str);
+  if (!booking_records.empty()) {
+    std::vector<redis::Command> homes;
+    for (const auto& rid : booking_records) homes.push_back({"HMGET", RecordKey(rid), "home", "hint"});
+    auto owners = Pipeline(homes);
+    if (!owners.ok()) return owners.status();
+    for (const auto& r : *owners) {
+      const auto& els = r.elements;
+      if (els.size() != 2) continue;
+      const std::string& home = els[0].is_nil() ? els[1].str : els[0].str;
+      if (!home.empty()) dirty.insert(home);
+    }
   }
   // Every customer ever absorbed below a rerooted one, transitively (a
   // stale entry only rebuilds a profile that then does not change).
@@ -242,6 +301,25 @@ absl::StatusOr<ProfileStore::CustomerState> ProfileStore::Load(const std::string
       crm::v1::ScoringFact f;
       if (!f.ParseFromString(*bytes)) return absl::DataLossError(StrCat("unreadable fact in ", RecordKey(rid_order[i])));
       state.facts.push_back(std::move(f));
+    }
+  }
+  // The lead counts of every booth the customer's facts book.
+  std::set<BoothRef> booths;
+  for (const auto& f : state.facts)
+    if (auto b = BookedBoothOf(f)) booths.insert(*b);
+  if (!booths.empty()) {
+    std::vector<BoothRef> booth_order(booths.begin(), booths.end());
+    cmds.clear();
+    for (const auto& b : booth_order) cmds.push_back({"HMGET", BoothKey(b), "n", "hot"});
+    auto counts = Pipeline(cmds);
+    if (!counts.ok()) return counts.status();
+    for (size_t i = 0; i < booth_order.size(); ++i) {
+      const auto& els = (*counts)[i].elements;
+      if (els.size() != 2 || els[0].is_nil()) continue;
+      LeadCounts c;
+      c.leads = static_cast<uint32_t>(std::strtoul(els[0].str.c_str(), nullptr, 10));
+      c.hot = els[1].is_nil() ? 0 : static_cast<uint32_t>(std::strtoul(els[1].str.c_str(), nullptr, 10));
+      state.booth_leads[booth_order[i]] = c;
     }
   }
   return state;

@@ -15,6 +15,10 @@
 //   <p>value:<show>             zset  root customers by value in the series
 //   <p>seg:<show>:<segment>     zset  members of a segment, by value (domain/segments.h)
 //   <p>edition:<show>:<edition> zset  customers who took part in the edition, by value
+//   <p>booth:{<show>|<edition>|<hall>/<booth>}
+//                               hash  v:<lead> -> latest scan's version, r:<lead> -> its
+//                                     rating, n -> leads, hot -> hot leads (domain/booth_leads.h)
+//   <p>booth:{...}:bookings     set   records with a booking of the booth
 //
 // Writes of facts and membership are idempotent and commute, so a replay in
 // any order gives the same state; a profile is a pure function of that state.
@@ -30,6 +34,7 @@
 #include "common/redis/redis_client.h"
 #include "crm/v1/identity.pb.h"
 #include "crm/v1/profile.pb.h"
+#include "services/scoring/domain/booth_leads.h"
 #include "services/scoring/domain/tiers.h"
 
 namespace crm::scoring {
@@ -59,6 +64,8 @@ class ProfileStore {
     // The records' assignments (identity as written), for the summary.
     std::vector<crm::v1::RecordAssigned> assigned;
     uint32_t records = 0;
+    // Lead counts of the booths its bookings name (the exhibitor side of scans).
+    BoothLeadCounts booth_leads;
   };
   absl::StatusOr<CustomerState> Load(const std::string& root);
 
@@ -95,6 +102,9 @@ class ProfileStore {
   std::string RecordKey(const std::string& rid) const { return prefix_ + "rec:{" + rid + "}"; }
   std::string CustomerKey(const std::string& cid, const char* what) const {
     return prefix_ + "cust:{" + cid + "}:" + what;
+  }
+  std::string BoothKey(const BoothRef& b) const {
+    return prefix_ + "booth:{" + std::get<0>(b) + "|" + std::get<1>(b) + "|" + std::get<2>(b) + "}";
   }
   std::string ValueKey(const std::string& show) const { return prefix_ + "value:" + show; }
   std::string SegmentKey(const std::string& show, const std::string& segment) const {

@@ -9,7 +9,7 @@ absl::StatusOr<ProfileStore::Rebuilt> ApplyBatch(ProfileStore& store, const std:
   if (!dirty.ok()) return dirty.status();
   return store.Rebuild(*dirty, [&](const std::string& root, const ProfileStore::CustomerState& state) {
     return BuildProfile(root, state.facts, state.records, inputs.calendars, inputs.weights, state.assigned,
-                        inputs.retention);
+                        inputs.retention, &state.booth_leads);
   });
 }
 

@@ -44,8 +44,9 @@ crm::v1::ProfileSummary Summarize(std::vector<crm::v1::RecordAssigned> records) 
 crm::v1::Profile BuildProfile(const std::string& customer_id, const std::vector<crm::v1::ScoringFact>& facts,
                               uint32_t records, const Calendars& calendars, const WeightBook& weights,
                               const std::vector<crm::v1::RecordAssigned>& assigned,
-                              const RetentionPredictor* retention) {
+                              const RetentionPredictor* retention, const BoothLeadCounts* booth_leads) {
   Aggregates agg = Fold(facts);
+  if (booth_leads) AddBoothLeads(*booth_leads, &agg);
   crm::v1::Profile p;
   p.set_customer_id(customer_id);
   *p.mutable_summary() = Summarize(assigned);

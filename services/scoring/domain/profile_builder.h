@@ -10,6 +10,7 @@
 
 #include "crm/v1/identity.pb.h"
 #include "crm/v1/profile.pb.h"
+#include "services/scoring/domain/booth_leads.h"
 #include "services/scoring/domain/indicators.h"
 #include "services/scoring/domain/retention_features.h"
 #include "services/scoring/domain/weights.h"
@@ -28,9 +29,12 @@ crm::v1::ProfileSummary Summarize(std::vector<crm::v1::RecordAssigned> records);
 // `retention` (the trained model), each series whose calendar is known
 // gets retention_probability and contribution_potential as of the
 // calendar's latest edition (SetRetention); without it they stay unset.
+// `booth_leads` (the store's counts for the booths the facts book) gives
+// the exhibitor side of booth scans.
 crm::v1::Profile BuildProfile(const std::string& customer_id, const std::vector<crm::v1::ScoringFact>& facts,
                               uint32_t records, const Calendars& calendars, const WeightBook& weights,
                               const std::vector<crm::v1::RecordAssigned>& assigned = {},
-                              const RetentionPredictor* retention = nullptr);
+                              const RetentionPredictor* retention = nullptr,
+                              const BoothLeadCounts* booth_leads = nullptr);
 
 }  // namespace crm::scoring

@@ -45,6 +45,39 @@ Input Fact(const std::string& rid, const std::string& cid, const std::string& ei
   }
   return {in, std::nullopt};
 }
+Input WithFact(const std::string& rid, const std::string& cid, crm::v1::ScoringFact f) {
+  ProfileStore::FactInput in;
+  in.record_id = rid;
+  in.customer_id = cid;
+  in.fact = std::move(f);
+  return {in, std::nullopt};
+}
+crm::v1::ScoringFact ScanAt(const std::string& eid, int64_t ms, const std::string& lead, uint32_t rating) {
+  crm::v1::ScoringFact f;
+  f.set_event_id(eid);
+  f.set_show_id("auto-expo");
+  f.set_edition_id("2025");
+  f.set_occurred_ms(ms);
+  f.set_lead_id(lead);
+  f.mutable_booth_scan()->set_hall("W1");
+  f.mutable_booth_scan()->set_booth("12");
+  f.mutable_booth_scan()->set_lead_rating(rating);
+  return f;
+}
+crm::v1::ScoringFact BookW1_12(const std::string& eid) {
+  crm::v1::ScoringFact f;
+  f.set_event_id(eid);
+  f.set_show_id("auto-expo");
+  f.set_edition_id("2025");
+  f.set_occurred_ms(k2025 - 90 * kDay);
+  auto* b = f.mutable_booth_booking();
+  b->set_booking_id("BK1");
+  b->set_hall("W1");
+  b->set_booth("12");
+  b->set_area_sqm(36);
+  b->set_status(crm::v1::BoothBooking::STATUS_CONFIRMED);
+  return f;
+}
 Input Assigned(const std::string& rid, const std::string& cid) {
   crm::v1::IdentityEvent ev;
   ev.mutable_record_assigned()->set_record_id(rid);
@@ -165,6 +198,40 @@ TEST_F(ProfileStoreTest, RootProfileOfAMergedCustomerIsItsRootsProfile) {
   auto none = store.RootProfile("C404");
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
+}
+
+TEST_F(ProfileStoreTest, AnExhibitorCountsTheLeadsAtItsBoothInAnyOrder) {
+  // E books W1/12; V1's lead is re-rated hot the next day (double tap), V2's
+  // stays cold; a scan at another booth is not E's.
+  std::vector<Input> base = {Assigned("rE", "CE"), WithFact("rE", "CE", BookW1_12("bk")),
+                             Assigned("rV1", "CV1"), WithFact("rV1", "CV1", ScanAt("s1", k2025, "L1", 2)),
+                             WithFact("rV1", "CV1", ScanAt("s2", k2025 + kDay, "L1", 5)),
+                             Assigned("rV2", "CV2"), WithFact("rV2", "CV2", ScanAt("s3", k2025 + 3600, "L2", 1))};
+  auto other = ScanAt("s4", k2025, "L3", 5);
+  other.mutable_booth_scan()->set_booth("99");
+  base.push_back(WithFact("rV2", "CV2", other));
+  const auto expected = Run(base, base.size(), "x:");
+  crm::v1::Profile e;
+  ASSERT_TRUE(e.ParseFromString(expected.at("CE")));
+  ASSERT_EQ(e.series_size(), 1);
+  const crm::v1::EditionAggregate* ed = nullptr;
+  for (const auto& x : e.series(0).editions())
+    if (x.edition_id() == "2025") ed = &x;
+  ASSERT_NE(ed, nullptr);
+  EXPECT_EQ(ed->scans_made(), 2u);
+  EXPECT_EQ(ed->hot_leads_made(), 1u);
+  // One input per batch in the order above: the scans come after the
+  // booking, so they alone must bring the exhibitor's counts up.
+  EXPECT_EQ(Run(base, 1, "xo:"), expected);
+  std::mt19937 rng(11);
+  for (int round = 0; round < 10; ++round) {
+    auto inputs = base;
+    std::shuffle(inputs.begin(), inputs.end(), rng);  // the booking first or last, the re-rating before the first scan
+    std::vector<Input> replayed(inputs.begin(), inputs.begin() + 4);
+    inputs.insert(inputs.end(), replayed.begin(), replayed.end());
+    const std::string prefix = "x" + std::to_string(round) + ":";
+    EXPECT_EQ(Run(inputs, 1 + round % 3, prefix), expected) << "round " << round;
+  }
 }
 
 TEST_F(ProfileStoreTest, OrderBatchingAndReplaysDoNotChangeTheProfiles) {
