@@ -128,8 +128,9 @@ int main(int argc, char** argv) {
     ++sampled;
   }
   // The indexes (value, segments, editions): every key of the prefix that
-  // is not a record's or a customer's.
-  int64_t index_bytes = 0, index_keys = 0;
+  // is not a record's, a customer's or a booth's.
+  // Booth keys (the exhibitor side of scans) are counted apart.
+  int64_t index_bytes = 0, index_keys = 0, booth_bytes = 0, booth_keys = 0;
   std::string cursor = "0";
   do {
     auto page = probe.Run({"SCAN", cursor, "MATCH", prefix + "*", "COUNT", "10000"});
@@ -138,8 +139,14 @@ int main(int argc, char** argv) {
     for (const auto& k : page->elements[1].elements) {
       if (k.str.rfind(prefix + "rec:", 0) == 0 || k.str.rfind(prefix + "cust:", 0) == 0) continue;
       auto u = probe.Run({"MEMORY", "USAGE", k.str, "SAMPLES", "0"});
-      if (u.ok()) index_bytes += u->integer;
-      ++index_keys;
+      const int64_t bytes = u.ok() ? u->integer : 0;
+      if (k.str.rfind(prefix + "booth:", 0) == 0) {
+        booth_bytes += bytes;
+        ++booth_keys;
+      } else {
+        index_bytes += bytes;
+        ++index_keys;
+      }
     }
   } while (cursor != "0");
   auto card = probe.Run({"ZCARD", prefix + "value:" + show});
@@ -153,6 +160,7 @@ int main(int argc, char** argv) {
   std::printf("profile key (sample of %lld): %.0f bytes MEMORY USAGE, %.0f bytes value\n",
               static_cast<long long>(sampled), sampled ? double(usage) / sampled : 0.0,
               sampled ? double(length) / sampled : 0.0);
+  std::printf("booth lead keys: %lld keys, %.1f MB\n", static_cast<long long>(booth_keys), booth_bytes / 1e6);
   std::printf("indexes: %lld keys, %.1f MB; profile key and index entries per customer: %.0f bytes\n",
               static_cast<long long>(index_keys), index_bytes / 1e6,
               in_series > 0 && sampled ? double(usage) / sampled + double(index_bytes) / in_series : 0.0);

@@ -41,6 +41,14 @@ LAST=$(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1]))["e
 "$CRM_BUILD_DIR/bench/scoring_fill" --redis "$CRM_REDIS_URL" --prefix bench: --show auto-expo --editions "$EDITIONS" \
   --customers "$CUSTOMERS" --events "$EVENTS" --seed 1 | tee "$CRM_RUN_DIR/fill.txt"
 
+PORT=${CRM_REDIS_URL##*:}
+PORT=${PORT%%/*}
+# The fill grew the append-only file: let redis-server finish rewriting it
+# (a fork and a full write) before anything is timed.
+while redis-cli -p "$PORT" info persistence | grep -qE '^(aof_rewrite_in_progress|rdb_bgsave_in_progress):1'; do
+  sleep 1
+done
+
 CRM_KAFKA_BROKERS="$CRM_KAFKA_BROKERS" CRM_REDIS_URL="$CRM_REDIS_URL" CRM_SCORING_CONSUMER_GROUP=crm-scoring-bench \
   CRM_SCORING_REDIS_PREFIX=bench: "$BIN/crm-scoring" --config "$ROOT/deploy/local/config/scoring.yaml" \
   --endpoints-file "$CRM_RUN_DIR/bench.endpoints" >"$CRM_RUN_DIR/serve.log" 2>&1 &
@@ -61,7 +69,5 @@ printf 'show report of auto-expo %s over %d customers: %.2f s\n' "$LAST" "$CUSTO
   --concurrency 0
 
 SIZE=$(sed -n 's/.*MEMORY USAGE, \([0-9]*\) bytes value.*/\1/p' "$CRM_RUN_DIR/fill.txt")
-PORT=${CRM_REDIS_URL##*:}
-PORT=${PORT%%/*}
 echo "redis-benchmark, ${SIZE}-byte values, 100000 keys, 32 connections, one command per round trip (rps and ms):"
 redis-benchmark -p "$PORT" -t set,get -d "$SIZE" -r 100000 -n 300000 -c 32 --csv
