@@ -18,25 +18,7 @@ CUSTOMERS=${1:-500000}
 EVENTS=${2:-$((CUSTOMERS * 5))}
 RATE=${3:-10000}
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-export CRM_BUILD_DIR="${CRM_BUILD_DIR:-$ROOT/build}"
-export CRM_RUN_DIR
-CRM_RUN_DIR="$(mktemp -d /tmp/crm-bench-scale.XXXXXX)"
-BIN="$CRM_BUILD_DIR/bin"
-STACK="$ROOT/deploy/local/stack.sh"
-SERVE_PID=""
-cleanup() {
-  [ -n "$SERVE_PID" ] && kill -TERM "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null || true
-  "$STACK" down >/dev/null 2>&1 || true
-  rm -rf "$CRM_RUN_DIR"
-}
-trap cleanup EXIT
-"$STACK" up >/dev/null
-source "$CRM_RUN_DIR/stack.env"
-kill -TERM "$(cat "$CRM_RUN_DIR/pids/scoring.pid")"
-"$BIN/crm-simulate" --out-dir "$CRM_RUN_DIR/sim" --visitors 10 --exhibitors 2 --seed 1 2>/dev/null
-"$BIN/crmctl" shows-upsert "$CRM_INGEST_GRPC" --file "$CRM_RUN_DIR/sim/show.json" >/dev/null
-EDITIONS=$(python3 -c 'import json,sys; print(",".join(e["edition_id"] + "=" + e["open_date"] for e in json.load(open(sys.argv[1]))["editions"]))' "$CRM_RUN_DIR/sim/show.json")
-LAST=$(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1]))["editions"], key=lambda e: e["open_date"])[-1]["edition_id"])' "$CRM_RUN_DIR/sim/show.json")
+source "$ROOT/tests/bench/scoring_bench_lib.sh"
 
 "$CRM_BUILD_DIR/bench/scoring_fill" --redis "$CRM_REDIS_URL" --prefix bench: --show auto-expo --editions "$EDITIONS" \
   --customers "$CUSTOMERS" --events "$EVENTS" --seed 1 | tee "$CRM_RUN_DIR/fill.txt"
@@ -49,12 +31,7 @@ while redis-cli -p "$PORT" info persistence | grep -qE '^(aof_rewrite_in_progres
   sleep 1
 done
 
-CRM_KAFKA_BROKERS="$CRM_KAFKA_BROKERS" CRM_REDIS_URL="$CRM_REDIS_URL" CRM_SCORING_CONSUMER_GROUP=crm-scoring-bench \
-  CRM_SCORING_REDIS_PREFIX=bench: "$BIN/crm-scoring" --config "$ROOT/deploy/local/config/scoring.yaml" \
-  --endpoints-file "$CRM_RUN_DIR/bench.endpoints" >"$CRM_RUN_DIR/serve.log" 2>&1 &
-SERVE_PID=$!
-until [ -s "$CRM_RUN_DIR/bench.endpoints" ]; do sleep 0.1; done
-addr=$(sed -n 's/^grpc=//p' "$CRM_RUN_DIR/bench.endpoints")
+scoring_bench_serve
 
 t0=$(date +%s.%N)
 "$BIN/crmctl" show-report auto-expo "$LAST" --addr "$addr" >"$CRM_RUN_DIR/report.txt"

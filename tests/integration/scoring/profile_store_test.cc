@@ -14,6 +14,7 @@
 #include "services/scoring/domain/profile_builder.h"
 #include "services/scoring/profile_store.h"
 #include "services/scoring/update.h"
+#include "tests/unit/scoring/test_facts.h"
 
 namespace crm::scoring {
 namespace {
@@ -51,18 +52,6 @@ Input WithFact(const std::string& rid, const std::string& cid, crm::v1::ScoringF
   in.customer_id = cid;
   in.fact = std::move(f);
   return {in, std::nullopt};
-}
-crm::v1::ScoringFact ScanAt(const std::string& eid, int64_t ms, const std::string& lead, uint32_t rating) {
-  crm::v1::ScoringFact f;
-  f.set_event_id(eid);
-  f.set_show_id("auto-expo");
-  f.set_edition_id("2025");
-  f.set_occurred_ms(ms);
-  f.set_lead_id(lead);
-  f.mutable_booth_scan()->set_hall("W1");
-  f.mutable_booth_scan()->set_booth("12");
-  f.mutable_booth_scan()->set_lead_rating(rating);
-  return f;
 }
 crm::v1::ScoringFact BookW1_12(const std::string& eid) {
   crm::v1::ScoringFact f;
@@ -204,10 +193,10 @@ TEST_F(ProfileStoreTest, AnExhibitorCountsTheLeadsAtItsBoothInAnyOrder) {
   // E books W1/12; V1's lead is re-rated hot the next day (double tap), V2's
   // stays cold; a scan at another booth is not E's.
   std::vector<Input> base = {Assigned("rE", "CE"), WithFact("rE", "CE", BookW1_12("bk")),
-                             Assigned("rV1", "CV1"), WithFact("rV1", "CV1", ScanAt("s1", k2025, "L1", 2)),
-                             WithFact("rV1", "CV1", ScanAt("s2", k2025 + kDay, "L1", 5)),
-                             Assigned("rV2", "CV2"), WithFact("rV2", "CV2", ScanAt("s3", k2025 + 3600, "L2", 1))};
-  auto other = ScanAt("s4", k2025, "L3", 5);
+                             Assigned("rV1", "CV1"), WithFact("rV1", "CV1", testfacts::ScanAtW1_12("s1", k2025, "L1", 2)),
+                             WithFact("rV1", "CV1", testfacts::ScanAtW1_12("s2", k2025 + kDay, "L1", 5)),
+                             Assigned("rV2", "CV2"), WithFact("rV2", "CV2", testfacts::ScanAtW1_12("s3", k2025 + 3600, "L2", 1))};
+  auto other = testfacts::ScanAtW1_12("s4", k2025, "L3", 5);
   other.mutable_booth_scan()->set_booth("99");
   base.push_back(WithFact("rV2", "CV2", other));
   const auto expected = Run(base, base.size(), "x:");

@@ -5,21 +5,13 @@
 
 #include "services/scoring/domain/booth_leads.h"
 #include "services/scoring/domain/profile_builder.h"
+#include "tests/unit/scoring/test_facts.h"
 
 namespace crm::scoring {
 namespace {
 
 crm::v1::ScoringFact Scan(const std::string& eid, int64_t ms, const std::string& lead, uint32_t rating) {
-  crm::v1::ScoringFact f;
-  f.set_event_id(eid);
-  f.set_show_id("auto-expo");
-  f.set_edition_id("2025");
-  f.set_occurred_ms(ms);
-  f.set_lead_id(lead);
-  f.mutable_booth_scan()->set_hall("W1");
-  f.mutable_booth_scan()->set_booth("12");
-  f.mutable_booth_scan()->set_lead_rating(rating);
-  return f;
+  return testfacts::ScanAtW1_12(eid, ms, lead, rating);
 }
 
 crm::v1::ScoringFact Booking(const std::string& eid, const std::string& edition, const std::string& booth,
