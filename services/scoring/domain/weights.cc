@@ -1,23 +1,15 @@
 #include "services/scoring/domain/weights.h"
 
 #include <cmath>
-#include <limits>
-#include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "common/util/named_fields.h"
 
 namespace crm::scoring {
 namespace {
 
-using Field = std::variant<double Weights::*, int64_t Weights::*, uint64_t Weights::*>;
-
-struct Named {
-  const char* name;
-  Field field;
-};
-
-const std::vector<Named>& Fields() {
-  static const std::vector<Named> fields = {
+const NamedFields<Weights>& Fields() {
+  static const NamedFields<Weights> fields({
       {"w_expectation", &Weights::w_expectation},
       {"w_quality", &Weights::w_quality},
       {"w_value", &Weights::w_value},
@@ -49,51 +41,17 @@ const std::vector<Named>& Fields() {
       {"subtype_exploring_dwell_s", &Weights::subtype_exploring_dwell_s},
       {"subtype_cautious_dwell_s", &Weights::subtype_cautious_dwell_s},
       {"subtype_quality_dwell_s", &Weights::subtype_quality_dwell_s},
-  };
+  });
   return fields;
-}
-
-const Named* Find(std::string_view name) {
-  for (const auto& f : Fields())
-    if (name == f.name) return &f;
-  return nullptr;
 }
 
 }  // namespace
 
-absl::Status SetWeight(Weights& w, std::string_view name, double value) {
-  const Named* f = Find(name);
-  if (f == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown weight \"", std::string(name), "\""));
-  if (!std::isfinite(value)) return absl::InvalidArgumentError(absl::StrCat(std::string(name), ": not a finite number"));
-  if (auto* d = std::get_if<double Weights::*>(&f->field)) {
-    w.*(*d) = value;
-    return absl::OkStatus();
-  }
-  if (value != std::floor(value) || value < 0 || value > 9e15) {
-    return absl::InvalidArgumentError(absl::StrCat(std::string(name), ": needs a whole number >= 0, got ", value));
-  }
-  if (auto* i = std::get_if<int64_t Weights::*>(&f->field)) {
-    w.*(*i) = static_cast<int64_t>(value);
-  } else {
-    w.*std::get<uint64_t Weights::*>(f->field) = static_cast<uint64_t>(value);
-  }
-  return absl::OkStatus();
-}
+absl::Status SetWeight(Weights& w, std::string_view name, double value) { return Fields().Set(w, name, value); }
 
-double GetWeight(const Weights& w, std::string_view name) {
-  const Named* f = Find(name);
-  if (f == nullptr) return std::numeric_limits<double>::quiet_NaN();
-  return std::visit([&](auto member) { return static_cast<double>(w.*member); }, f->field);
-}
+double GetWeight(const Weights& w, std::string_view name) { return Fields().Get(w, name); }
 
-const std::vector<std::string>& WeightNames() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> out;
-    for (const auto& f : Fields()) out.push_back(f.name);
-    return out;
-  }();
-  return names;
-}
+const std::vector<std::string>& WeightNames() { return Fields().names(); }
 
 absl::Status ValidateWeights(const Weights& w) {
   for (const auto& name : WeightNames()) {

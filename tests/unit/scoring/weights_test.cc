@@ -96,7 +96,7 @@ TEST(WeightsFile, MistakesAreErrorsWithTheirLine) {
     const char* says;
   };
   const Case cases[] = {
-      {"default:\n  v_economc: 2\n", "weights.yaml:2: default: unknown weight \"v_economc\""},
+      {"default:\n  v_economc: 2\n", "weights.yaml:2: default: unknown field \"v_economc\""},
       {"default:\n  v_economic: lots\n", "expected a number"},
       {"defaults:\n  v_economic: 2\n", "unknown section \"defaults\""},
       {"organizers:\n  - name: a\n    series: [x]\n  - name: b\n    series: [x]\n",
