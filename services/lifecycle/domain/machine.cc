@@ -1,0 +1,103 @@
+#include "services/lifecycle/domain/machine.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace crm::lifecycle {
+namespace {
+
+enum class Point { kClose = 0, kDeadline = 1 };  // a close comes first on the same day
+
+struct Due {
+  int64_t day;
+  Point kind;
+  size_t edition;  // index in the calendar
+  bool operator<(const Due& o) const { return std::tie(day, kind, edition) < std::tie(o.day, o.kind, o.edition); }
+};
+
+}  // namespace
+
+Evaluation Evaluate(const CustomerHistory& h, const LifecycleRules& r) {
+  Evaluation out;
+  if (!h.known_day) return out;
+  std::vector<Due> due;
+  for (size_t i = 0; i < h.calendar.size(); ++i) {
+    const auto& ed = h.calendar[i];
+    due.push_back({ed.close_day + 1, Point::kClose, i});
+    // A deadline within the show days is judged right after the close.
+    if (ed.rebooking_deadline_day && i + 1 < h.calendar.size())
+      due.push_back({std::max(*ed.rebooking_deadline_day, ed.close_day) + 1, Point::kDeadline, i});
+  }
+  std::sort(due.begin(), due.end());
+
+  const EditionObservation none;
+  auto obs = [&](size_t i) -> const EditionObservation& {
+    auto it = h.editions.find(h.calendar[i].edition_id);
+    return it == h.editions.end() ? none : it->second;
+  };
+  std::optional<Stage> stage;
+  std::optional<size_t> last_part;  // the previous participation
+  uint32_t missed = 0;
+  auto move = [&](size_t i, Stage to, std::string rule, std::vector<Evidence> evidence, int64_t day) {
+    if (stage != to) out.transitions.push_back({h.calendar[i].edition_id, stage, to, std::move(rule), std::move(evidence), day});
+    stage = to;
+  };
+
+  for (const Due& d : due) {
+    if (d.day > h.today) break;
+    const size_t i = d.edition;
+    const auto& ed = h.calendar[i];
+    if (d.kind == Point::kClose) {
+      if (*h.known_day > ed.close_day) continue;  // not known yet at this edition
+      const EditionObservation& now = obs(i);
+      if (now.took_part) {
+        if (!last_part || stage == Stage::kDissolution) {
+          if (stage == Stage::kDissolution) {
+            move(i, Stage::kConfirmation, "returned", {}, d.day);
+          } else if (now.satisfaction && *now.satisfaction >= r.excellent_first_satisfaction) {
+            move(i, Stage::kTrust, "excellent_first_show",
+                 {{"satisfaction", r.excellent_first_satisfaction, *now.satisfaction, 0}}, d.day);
+          } else {
+            move(i, Stage::kConfirmation, "first_participation", {}, d.day);
+          }
+        } else {
+          auto signals = WeakeningSignals(obs(*last_part), now, r);
+          if (WeakeningScore(signals) >= r.weakening_score) {
+            move(i, Stage::kWeakening, "weakening_signals", std::move(signals), d.day);
+          } else {
+            move(i, Stage::kTrust, stage == Stage::kWeakening ? "recovered" : "repeat_participation",
+                 std::move(signals), d.day);
+          }
+        }
+        last_part = i;
+        missed = 0;
+      } else if (!last_part) {
+        move(i, Stage::kCultivation, "known", {}, d.day);
+      } else if (stage != Stage::kDissolution) {
+        ++missed;
+        std::vector<Evidence> ev = {{"missed_editions", static_cast<double>(r.dissolution_missed),
+                                     static_cast<double>(missed), 0}};
+        if (missed >= r.dissolution_missed) {
+          move(i, Stage::kDissolution, "missed_editions", std::move(ev), d.day);
+        } else {
+          move(i, Stage::kWeakening, "missed_edition", std::move(ev), d.day);
+        }
+      }
+      out.editions.push_back({ed.edition_id, *stage});
+    } else {
+      // The deadline of edition i for booking edition i + 1.
+      if (!(stage == Stage::kConfirmation || stage == Stage::kTrust) || last_part != i || !obs(i).exhibited) continue;
+      const auto& next = obs(i + 1);
+      const int64_t deadline = *ed.rebooking_deadline_day;
+      if (next.first_booking_day && *next.first_booking_day <= deadline) continue;
+      move(i, Stage::kWeakening, "no_rebooking",
+           {{"no_rebooking", static_cast<double>(deadline),
+             next.first_booking_day ? static_cast<double>(*next.first_booking_day) : -1.0, 0}},
+           d.day);
+    }
+  }
+  out.current = stage;
+  return out;
+}
+
+}  // namespace crm::lifecycle
