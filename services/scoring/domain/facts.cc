@@ -111,6 +111,7 @@ struct EditionWork {
   std::set<std::string> tickets, days, leads, booths, classes;
   // booking id -> latest booking fact
   std::map<std::string, crm::v1::BoothBooking> bookings;
+  std::map<std::string, int64_t> booking_first_ms;  // booking id -> its first fact's time
   // complaint id -> (category, severity, resolved)
   struct ComplaintState {
     std::string category;
@@ -183,7 +184,10 @@ Aggregates Fold(std::vector<ScoringFact> facts) {
           e.set_sessions_attended(e.sessions_attended() + 1);
         break;
       }
-      case ScoringFact::kBoothBooking: w.bookings[f.booth_booking().booking_id()] = f.booth_booking(); break;
+      case ScoringFact::kBoothBooking:
+        w.bookings[f.booth_booking().booking_id()] = f.booth_booking();
+        w.booking_first_ms.emplace(f.booth_booking().booking_id(), f.occurred_ms());  // facts come in time order
+        break;
       case ScoringFact::kPayment: {
         const auto& p = f.payment();
         if (p.amount_minor() >= 0)
@@ -270,6 +274,10 @@ Aggregates Fold(std::vector<ScoringFact> facts) {
     // is exhibited when some booking ends confirmed.
     int64_t latest_status_rank = -1;
     for (const auto& [id, b] : w.bookings) {
+      if (b.status() != crm::v1::BoothBooking::STATUS_CANCELLED) {
+        const int64_t first = w.booking_first_ms[id];
+        if (e.first_booking_ms() == 0 || first < e.first_booking_ms()) e.set_first_booking_ms(first);
+      }
       if (b.status() == crm::v1::BoothBooking::STATUS_CONFIRMED) {
         e.set_exhibited(true);
         e.set_booth_area_sqm(e.booth_area_sqm() + b.area_sqm());

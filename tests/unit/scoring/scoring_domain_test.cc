@@ -133,6 +133,21 @@ TEST(Fold, BookingStatusComplaintsAndMoneyDoNotDependOnArrivalOrder) {
   EXPECT_EQ(e.complaints(0).resolved_severity(), 4u);
 }
 
+TEST(Fold, FirstBookingIsTheEarliestOneStillStanding) {
+  // K2 reserved first but cancelled later; K1 reserved after it, then confirmed.
+  std::vector<ScoringFact> facts = {
+      Booking("a", "2025", k2025 - 120 * kDay, "K2", crm::v1::BoothBooking::STATUS_RESERVED, 18, 600'000),
+      Booking("b", "2025", k2025 - 90 * kDay, "K1", crm::v1::BoothBooking::STATUS_RESERVED, 36, 1'280'000),
+      Booking("c", "2025", k2025 - 60 * kDay, "K2", crm::v1::BoothBooking::STATUS_CANCELLED, 18, 600'000),
+      Booking("d", "2025", k2025 - 30 * kDay, "K1", crm::v1::BoothBooking::STATUS_CONFIRMED, 36, 1'280'000)};
+  auto agg = Fold(facts);
+  EXPECT_EQ(agg.editions.at({"auto-expo", "2025"}).first_booking_ms(), k2025 - 90 * kDay);
+  facts.resize(3);  // K1 never confirmed but still reserved: it stands
+  EXPECT_EQ(Fold(facts).editions.at({"auto-expo", "2025"}).first_booking_ms(), k2025 - 90 * kDay);
+  facts = {facts[0], facts[2]};  // only the cancelled one
+  EXPECT_EQ(Fold(facts).editions.at({"auto-expo", "2025"}).first_booking_ms(), 0);
+}
+
 TEST(Indicators, SatisfactionIndexByHand) {
   Weights w;
   auto a = Fold({Survey("v", "2025", k2025 + 5 * kDay, 8, 9, 7, 8, true, 9)}).editions.begin()->second;
