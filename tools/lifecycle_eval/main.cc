@@ -1,0 +1,101 @@
+// crm-lifecycle-eval: the stage machine over saved profiles, offline.
+//
+//   crm-lifecycle-eval --profiles PROFILES.jsonl --show SHOW.json --stages OUT.csv --transitions OUT.csv
+//                      [--today YYYY-MM-DD]
+//
+// PROFILES.jsonl: one crm.v1.Profile in proto JSON per line, the latest per
+// customer (crm-scoring train --save-profiles); SHOW.json: the series
+// (crm-simulate's show.json). Writes each customer's stage at every closed
+// edition (customer_id,show_id,edition_id,stage) and every transition
+// (customer_id,show_id,edition_id,day,from,to,rule,evidence), all
+// evaluation points up to --today (default: every point of the calendar).
+// tests/e2e/lifecycle_truth.py scores the output against the simulator's
+// truth. The lifecycle service will judge the same way from the same
+// profiles.
+
+#include <google/protobuf/util/json_util.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "common/normalize/time.h"
+#include "services/lifecycle/domain/from_profile.h"
+#include "services/lifecycle/domain/machine.h"
+
+namespace {
+
+int Fail(const std::string& why) {
+  std::fprintf(stderr, "crm-lifecycle-eval: %s\n", why.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::map<std::string, std::string> args;
+  for (int i = 1; i + 1 < argc; i += 2) args[std::string(argv[i]).substr(2)] = argv[i + 1];
+  for (const char* k : {"profiles", "show", "stages", "transitions"}) {
+    if (!args.count(k)) {
+      std::fprintf(stderr,
+                   "usage: crm-lifecycle-eval --profiles PROFILES.jsonl --show SHOW.json --stages OUT.csv "
+                   "--transitions OUT.csv [--today YYYY-MM-DD]\n");
+      return 2;
+    }
+  }
+  std::ifstream show_in(args["show"]);
+  std::stringstream ss;
+  ss << show_in.rdbuf();
+  crm::v1::ShowSeries series;
+  if (auto st = google::protobuf::util::JsonStringToMessage(ss.str(), &series); !st.ok())
+    return Fail(args["show"] + ": not a crm.v1.ShowSeries: " + st.ToString());
+  auto calendar = crm::lifecycle::CalendarOf(series);
+  if (!calendar.ok()) return Fail(calendar.status().ToString());
+  int64_t today = 0;
+  for (const auto& e : *calendar)
+    today = std::max({today, e.close_day + 1, e.rebooking_deadline_day.value_or(0) + 1});
+  if (args.count("today")) {
+    auto d = crm::normalize::ParseIsoDateDays(args["today"]);
+    if (!d.ok()) return Fail("--today: not YYYY-MM-DD");
+    today = *d;
+  }
+  std::ifstream in(args["profiles"]);
+  if (!in) return Fail("cannot read " + args["profiles"]);
+  std::ofstream stages(args["stages"]), transitions(args["transitions"]);
+  stages << "customer_id,show_id,edition_id,stage\n";
+  transitions << "customer_id,show_id,edition_id,day,from,to,rule,evidence\n";
+  const crm::lifecycle::LifecycleRules rules;
+  std::string line;
+  size_t n = 0, customers = 0;
+  for (; std::getline(in, line); ++n) {
+    if (line.empty()) continue;
+    crm::v1::Profile p;
+    if (auto st = google::protobuf::util::JsonStringToMessage(line, &p); !st.ok())
+      return Fail(args["profiles"] + ":" + std::to_string(n + 1) + ": not a crm.v1.Profile");
+    if (!p.merged_into().empty()) continue;
+    for (const auto& s : p.series()) {
+      if (s.show_id() != series.show_id()) continue;
+      ++customers;
+      auto ev = crm::lifecycle::Evaluate(crm::lifecycle::HistoryOf(s, *calendar, today), rules);
+      for (const auto& es : ev.editions)
+        stages << p.customer_id() << "," << s.show_id() << "," << es.edition_id << ","
+               << crm::lifecycle::StageName(es.stage) << "\n";
+      for (const auto& t : ev.transitions) {
+        std::string evidence;
+        for (const auto& e : t.evidence) {
+          if (!evidence.empty()) evidence += ";";
+          char buf[128];
+          std::snprintf(buf, sizeof buf, "%s:%g>%g", e.signal.c_str(), e.before, e.now);
+          evidence += buf;
+        }
+        transitions << p.customer_id() << "," << s.show_id() << "," << t.edition_id << "," << t.day << ","
+                    << (t.from ? crm::lifecycle::StageName(*t.from) : "") << "," << crm::lifecycle::StageName(t.to)
+                    << "," << t.rule << "," << evidence << "\n";
+      }
+    }
+  }
+  std::printf("crm-lifecycle-eval: %zu customers of %s judged\n", customers, series.show_id().c_str());
+  return 0;
+}
