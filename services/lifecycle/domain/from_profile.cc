@@ -60,7 +60,10 @@ CustomerHistory HistoryOf(const crm::v1::SeriesProfile& series, std::vector<Cale
       o.complaints += c.open() + c.resolved();
       if (c.category() == reading.unfair_category) o.unfair_complaints += c.open() + c.resolved();
     }
-    if (e.has_survey() && e.survey().answers() > 0) o.satisfaction = 10.0 * e.survey().satisfaction();
+    if (e.has_survey() && e.survey().answers() > 0) {
+      o.satisfaction = 10.0 * e.survey().satisfaction();
+      o.would_return = e.survey().would_return();
+    }
     o.campaigns_sent = e.campaigns_sent();
     o.campaigns_opened = e.campaigns_opened();
     o.sales_contacts = e.sales_contacts();

@@ -35,6 +35,7 @@ struct EditionObservation {
   uint32_t complaints = 0;
   uint32_t unfair_complaints = 0;  // complaints of unfair treatment
   std::optional<double> satisfaction;           // index 0-100
+  std::optional<bool> would_return;             // the latest survey answer's
   std::optional<double> retention_probability;  // as of this edition
   uint32_t campaigns_sent = 0, campaigns_opened = 0;
   uint32_t sales_contacts = 0, sales_unanswered = 0;

@@ -23,6 +23,7 @@ const NamedFields<LifecycleRules>& RuleFields() {
       {"satisfaction_drop", &R::satisfaction_drop},
       {"satisfaction_low", &R::satisfaction_low},
       {"w_lower_satisfaction", &R::w_lower_satisfaction},
+      {"w_would_not_return", &R::w_would_not_return},
       {"retention_drop", &R::retention_drop},
       {"w_falling_retention", &R::w_falling_retention},
       {"contact_min_sent", &R::contact_min_sent},

@@ -31,6 +31,7 @@ struct LifecycleRules {
   double satisfaction_drop = 10;  // index points below the previous
   double satisfaction_low = 50;   // or below this
   double w_lower_satisfaction = 1.5;
+  double w_would_not_return = 1.5;  // the survey says it would not come back
   double retention_drop = 0.15;   // retention probability below the previous by this
   double w_falling_retention = 1.0;
   uint32_t contact_min_sent = 3;  // this many campaigns sent and none opened, or

@@ -30,6 +30,7 @@ std::vector<Evidence> WeakeningSignals(const EditionObservation& before, const E
           r.w_lower_satisfaction);
     }
   }
+  if (now.would_return && !*now.would_return) add("would_not_return", 1, 0, r.w_would_not_return);
   if (before.retention_probability && now.retention_probability &&
       *now.retention_probability < *before.retention_probability - r.retention_drop) {
     add("falling_retention", *before.retention_probability, *now.retention_probability, r.w_falling_retention);

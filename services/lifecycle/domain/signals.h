@@ -20,7 +20,7 @@ struct Evidence {
 
 // Signals, by name: booth_area_smaller, fewer_days, fewer_scans_made,
 // fewer_booth_visits, shorter_dwell, more_complaints, unfair_treatment,
-// lower_satisfaction, falling_retention, less_contact. A measure missing
+// lower_satisfaction, would_not_return, falling_retention, less_contact. A measure missing
 // on either side (no survey, no dwell measured) gives no signal.
 std::vector<Evidence> WeakeningSignals(const EditionObservation& before, const EditionObservation& now,
                                        const LifecycleRules& rules);

@@ -77,7 +77,7 @@ TEST(Rules, EveryFieldByNameAndValidation) {
   LifecycleRules r;
   for (const auto& name : RuleFields().names()) ASSERT_TRUE(RuleFields().Set(r, name, 1).ok()) << name;
   for (const auto& name : RuleFields().names()) EXPECT_EQ(RuleFields().Get(r, name), 1) << name;
-  EXPECT_EQ(RuleFields().names().size(), 24u);
+  EXPECT_EQ(RuleFields().names().size(), 25u);
   EXPECT_TRUE(ValidateRules(LifecycleRules{}).ok());
   r = LifecycleRules{};
   r.scans_drop = 1.5;
@@ -114,6 +114,7 @@ TEST(Signals, EachFiresPastItsThresholdAndNotShortOfIt) {
       {"lower_satisfaction", [](auto& b, auto& n) { b.satisfaction = 80, n.satisfaction = 65; },
        [](auto& b, auto& n) { b.satisfaction = 80, n.satisfaction = 75; }},
       {"lower_satisfaction", [](auto&, auto& n) { n.satisfaction = 45; }, [](auto&, auto& n) { n.satisfaction = 55; }},
+      {"would_not_return", [](auto&, auto& n) { n.would_return = false; }, [](auto&, auto& n) { n.would_return = true; }},
       {"falling_retention", [](auto& b, auto& n) { b.retention_probability = 0.8, n.retention_probability = 0.6; },
        [](auto& b, auto& n) { b.retention_probability = 0.8, n.retention_probability = 0.7; }},
       {"less_contact", [](auto&, auto& n) { n.campaigns_sent = 3, n.campaigns_opened = 0; },
