@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <vector>
 #include <sstream>
 #include <string>
 
@@ -67,8 +68,16 @@ int main(int argc, char** argv) {
   stages << "customer_id,show_id,edition_id,stage\n";
   transitions << "customer_id,show_id,edition_id,day,from,to,rule,evidence\n";
   const crm::lifecycle::LifecycleRules rules;
+  // First every customer's history, then the usual level per edition and
+  // customer type, then the judgement (as the service does at each point).
+  struct Judged {
+    std::string customer_id;
+    crm::v1::CustomerType type;
+    crm::lifecycle::CustomerHistory history;
+  };
+  std::vector<Judged> all;
   std::string line;
-  size_t n = 0, customers = 0;
+  size_t n = 0;
   for (; std::getline(in, line); ++n) {
     if (line.empty()) continue;
     crm::v1::Profile p;
@@ -77,23 +86,35 @@ int main(int argc, char** argv) {
     if (!p.merged_into().empty()) continue;
     for (const auto& s : p.series()) {
       if (s.show_id() != series.show_id()) continue;
-      ++customers;
-      auto ev = crm::lifecycle::Evaluate(crm::lifecycle::HistoryOf(s, *calendar, today), rules);
-      for (const auto& es : ev.editions)
-        stages << p.customer_id() << "," << s.show_id() << "," << es.edition_id << ","
-               << crm::lifecycle::StageName(es.stage) << "\n";
-      for (const auto& t : ev.transitions) {
-        std::string evidence;
-        for (const auto& e : t.evidence) {
-          if (!evidence.empty()) evidence += ";";
-          char buf[128];
-          std::snprintf(buf, sizeof buf, "%s:%g>%g", e.signal.c_str(), e.before, e.now);
-          evidence += buf;
-        }
-        transitions << p.customer_id() << "," << s.show_id() << "," << t.edition_id << "," << t.day << ","
-                    << (t.from ? crm::lifecycle::StageName(*t.from) : "") << "," << crm::lifecycle::StageName(t.to)
-                    << "," << t.rule << "," << evidence << "\n";
+      all.push_back({p.customer_id(), p.summary().customer_type(), crm::lifecycle::HistoryOf(s, *calendar, today)});
+    }
+  }
+  std::map<std::pair<std::string, int>, std::vector<const crm::lifecycle::EditionObservation*>> by_edition_type;
+  for (const auto& j : all)
+    for (const auto& [ed, o] : j.history.editions) by_edition_type[{ed, j.type}].push_back(&o);
+  std::map<std::pair<std::string, int>, crm::lifecycle::UsualLevel> usual;
+  for (const auto& [key, obs] : by_edition_type) usual[key] = crm::lifecycle::UsualLevelOf(obs);
+  const size_t customers = all.size();
+  for (auto& j : all) {
+    for (const auto& ed : j.history.calendar) {
+      if (auto u = usual.find({ed.edition_id, j.type}); u != usual.end()) j.history.usual[ed.edition_id] = u->second;
+    }
+    auto ev = crm::lifecycle::Evaluate(j.history, rules);
+    const std::string& show = series.show_id();
+    for (const auto& es : ev.editions)
+      stages << j.customer_id << "," << show << "," << es.edition_id << "," << crm::lifecycle::StageName(es.stage)
+             << "\n";
+    for (const auto& t : ev.transitions) {
+      std::string evidence;
+      for (const auto& e : t.evidence) {
+        if (!evidence.empty()) evidence += ";";
+        char buf[128];
+        std::snprintf(buf, sizeof buf, "%s:%g>%g", e.signal.c_str(), e.before, e.now);
+        evidence += buf;
       }
+      transitions << j.customer_id << "," << show << "," << t.edition_id << "," << t.day << ","
+                  << (t.from ? crm::lifecycle::StageName(*t.from) : "") << "," << crm::lifecycle::StageName(t.to) << ","
+                  << t.rule << "," << evidence << "\n";
     }
   }
   std::printf("crm-lifecycle-eval: %zu customers of %s judged\n", customers, series.show_id().c_str());

@@ -43,6 +43,17 @@ struct EditionObservation {
   std::optional<int64_t> first_booking_day;
 };
 
+// The usual level in one edition of the customers of one type who took
+// part in it: the median of each measure (UsualLevelOf).
+struct UsualLevel {
+  double days = 0;
+  double booth_visits = 0;
+  double dwell_per_visit_s = 0;  // over those whose dwell was measured
+  double booth_area_sqm = 0;     // over those who exhibited
+  double scans_made = 0;         // over those who exhibited
+  uint32_t customers = 0;
+};
+
 struct CustomerHistory {
   // Editions by open day.
   std::vector<CalendarEdition> calendar;
@@ -53,6 +64,9 @@ struct CustomerHistory {
   std::optional<int64_t> known_day;
   // The service's clock: evaluation points after this day have not come.
   int64_t today = 0;
+  // By edition id: the usual level of the customer's type (none: no
+  // signals against it).
+  std::map<std::string, UsualLevel> usual;
 };
 
 }  // namespace crm::lifecycle

@@ -62,6 +62,9 @@ Evaluation Evaluate(const CustomerHistory& h, const LifecycleRules& r) {
           }
         } else {
           auto signals = WeakeningSignals(obs(*last_part), now, r);
+          if (auto u = h.usual.find(ed.edition_id); u != h.usual.end()) {
+            for (auto& e : LevelSignals(now, u->second, r)) signals.push_back(std::move(e));
+          }
           if (WeakeningScore(signals) >= r.weakening_score) {
             move(i, Stage::kWeakening, "weakening_signals", std::move(signals), d.day);
           } else {

@@ -29,6 +29,10 @@ const NamedFields<LifecycleRules>& RuleFields() {
       {"contact_min_sent", &R::contact_min_sent},
       {"sales_unanswered_min", &R::sales_unanswered_min},
       {"w_less_contact", &R::w_less_contact},
+      {"level_share", &R::level_share},
+      {"level_min", &R::level_min},
+      {"level_min_customers", &R::level_min_customers},
+      {"w_below_usual", &R::w_below_usual},
       {"weakening_score", &R::weakening_score},
       {"excellent_first_satisfaction", &R::excellent_first_satisfaction},
       {"dissolution_missed", &R::dissolution_missed},
@@ -40,7 +44,7 @@ absl::Status ValidateRules(const LifecycleRules& r) {
   for (const auto& name : RuleFields().names()) {
     if (RuleFields().Get(r, name) < 0) return absl::InvalidArgumentError(StrCat(name, ": must not be negative"));
   }
-  for (const char* share : {"booth_area_drop", "scans_drop", "visits_drop", "dwell_drop", "retention_drop"}) {
+  for (const char* share : {"booth_area_drop", "scans_drop", "visits_drop", "dwell_drop", "retention_drop", "level_share"}) {
     if (RuleFields().Get(r, share) > 1) return absl::InvalidArgumentError(StrCat(share, ": must be in [0, 1]"));
   }
   if (r.dissolution_missed == 0) return absl::InvalidArgumentError("dissolution_missed: must be at least 1");

@@ -37,6 +37,13 @@ struct LifecycleRules {
   uint32_t contact_min_sent = 3;  // this many campaigns sent and none opened, or
   uint32_t sales_unanswered_min = 2;  // this many sales contacts unanswered
   double w_less_contact = 1.0;
+  // Against the usual level of the customer's type in the edition: a
+  // measure below level_share x the median, where the median is at least
+  // level_min (booth visits, days, dwell, booth area, scans made).
+  double level_share = 0.5;
+  double level_min = 2;
+  uint32_t level_min_customers = 20;  // medians of fewer participations are not used
+  double w_below_usual = 1.0;
   // A participation whose signals weigh this much or more is weakening.
   double weakening_score = 2.0;
   // A first participation with a satisfaction index at least this is trust

@@ -1,6 +1,41 @@
 #include "services/lifecycle/domain/signals.h"
 
+#include <algorithm>
+
 namespace crm::lifecycle {
+
+namespace {
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+}  // namespace
+
+UsualLevel UsualLevelOf(const std::vector<const EditionObservation*>& observations) {
+  std::vector<double> days, visits, dwell, area, scans;
+  UsualLevel u;
+  for (const auto* o : observations) {
+    if (!o->took_part) continue;
+    ++u.customers;
+    days.push_back(o->days);
+    visits.push_back(o->booth_visits);
+    if (o->dwell_per_visit_s > 0) dwell.push_back(o->dwell_per_visit_s);
+    if (o->exhibited) {
+      area.push_back(o->booth_area_sqm);
+      scans.push_back(o->scans_made);
+    }
+  }
+  u.days = Median(days);
+  u.booth_visits = Median(visits);
+  u.dwell_per_visit_s = Median(dwell);
+  u.booth_area_sqm = Median(area);
+  u.scans_made = Median(scans);
+  return u;
+}
 
 std::vector<Evidence> WeakeningSignals(const EditionObservation& before, const EditionObservation& now,
                                        const LifecycleRules& r) {
@@ -39,6 +74,22 @@ std::vector<Evidence> WeakeningSignals(const EditionObservation& before, const E
     add("less_contact", now.campaigns_sent, now.campaigns_opened, r.w_less_contact);
   } else if (now.sales_unanswered >= r.sales_unanswered_min) {
     add("less_contact", now.sales_contacts, now.sales_unanswered, r.w_less_contact);
+  }
+  return out;
+}
+
+std::vector<Evidence> LevelSignals(const EditionObservation& now, const UsualLevel& usual, const LifecycleRules& r) {
+  std::vector<Evidence> out;
+  if (usual.customers < r.level_min_customers) return out;
+  auto below = [&](const char* signal, double median, double value) {
+    if (median >= r.level_min && value < r.level_share * median) out.push_back({signal, median, value, r.w_below_usual});
+  };
+  below("below_usual_visits", usual.booth_visits, now.booth_visits);
+  below("below_usual_days", usual.days, now.days);
+  if (now.dwell_per_visit_s > 0) below("below_usual_dwell", usual.dwell_per_visit_s, now.dwell_per_visit_s);
+  if (now.exhibited) {
+    below("below_usual_area", usual.booth_area_sqm, now.booth_area_sqm);
+    below("below_usual_scans", usual.scans_made, now.scans_made);
   }
   return out;
 }

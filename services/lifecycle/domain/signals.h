@@ -25,6 +25,16 @@ struct Evidence {
 std::vector<Evidence> WeakeningSignals(const EditionObservation& before, const EditionObservation& now,
                                        const LifecycleRules& rules);
 
+// The medians over the participations given (those not taking part are
+// skipped): what the service computes per edition and customer type at the
+// edition's evaluation point.
+UsualLevel UsualLevelOf(const std::vector<const EditionObservation*>& observations);
+
+// Signals against the usual level of the customer's type in the edition:
+// below_usual_visits, below_usual_days, below_usual_dwell, below_usual_area,
+// below_usual_scans (evidence: the median, the customer's value).
+std::vector<Evidence> LevelSignals(const EditionObservation& now, const UsualLevel& usual, const LifecycleRules& rules);
+
 // The sum of the signals' weights.
 double WeakeningScore(const std::vector<Evidence>& signals);
 

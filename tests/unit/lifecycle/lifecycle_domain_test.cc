@@ -77,7 +77,7 @@ TEST(Rules, EveryFieldByNameAndValidation) {
   LifecycleRules r;
   for (const auto& name : RuleFields().names()) ASSERT_TRUE(RuleFields().Set(r, name, 1).ok()) << name;
   for (const auto& name : RuleFields().names()) EXPECT_EQ(RuleFields().Get(r, name), 1) << name;
-  EXPECT_EQ(RuleFields().names().size(), 25u);
+  EXPECT_EQ(RuleFields().names().size(), 29u);
   EXPECT_TRUE(ValidateRules(LifecycleRules{}).ok());
   r = LifecycleRules{};
   r.scans_drop = 1.5;
@@ -139,6 +139,37 @@ TEST(Signals, EachFiresPastItsThresholdAndNotShortOfIt) {
   EXPECT_EQ(area[0].before, 36);
   EXPECT_EQ(area[0].now, 18);
   EXPECT_EQ(WeakeningScore(area), kRules.w_booth_area);
+}
+
+TEST(Signals, BelowTheUsualLevelOfTheCustomersType) {
+  std::vector<EditionObservation> visitors;
+  for (uint32_t v = 1; v <= 21; ++v) visitors.push_back(Visit(2, v));  // median 11 visits, 2 days
+  visitors.push_back(EditionObservation{});                             // did not take part: not counted
+  std::vector<const EditionObservation*> ptrs;
+  for (const auto& o : visitors) ptrs.push_back(&o);
+  const UsualLevel u = UsualLevelOf(ptrs);
+  EXPECT_EQ(u.customers, 21u);
+  EXPECT_EQ(u.booth_visits, 11);
+  EXPECT_EQ(u.days, 2);
+  auto low = LevelSignals(Visit(2, 5), u, kRules);  // 5 < 0.5 x 11
+  ASSERT_EQ(low.size(), 1u);
+  EXPECT_EQ(low[0].signal, "below_usual_visits");
+  EXPECT_EQ(low[0].before, 11);
+  EXPECT_TRUE(LevelSignals(Visit(2, 6), u, kRules).empty());
+  // Too few customers for a usual level: no signal.
+  UsualLevel few = u;
+  few.customers = 5;
+  EXPECT_TRUE(LevelSignals(Visit(2, 0), few, kRules).empty());
+  // In the machine, with a second signal, it makes weakening.
+  auto h = History({{"2023", Visit(2, 12)}, {"2024", Visit(1, 5)}}, 100 + 365 + 5);
+  EXPECT_EQ(Evaluate(h, kRules).current, Stage::kWeakening);  // fewer days + fewer visits (relative)
+  auto h2 = History({{"2023", Visit(1, 5)}, {"2024", Visit(1, 5)}}, 100 + 365 + 5);
+  EXPECT_EQ(Evaluate(h2, kRules).current, Stage::kTrust);  // the same low level as before: no drop
+  h2.usual["2024"] = u;
+  h2.usual["2024"].days = 3;  // 1 < 0.5 x 3 too
+  auto e = Evaluate(h2, kRules);
+  EXPECT_EQ(e.current, Stage::kWeakening);
+  EXPECT_EQ(e.transitions.back().evidence.size(), 2u);
 }
 
 TEST(Machine, KnownButNeverTakingPartIsCultivation) {
