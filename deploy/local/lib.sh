@@ -10,6 +10,15 @@ CRM_SERVICES=(ingest dedup scoring lifecycle campaign)
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# die_log LOG MESSAGE: dies with the log's last lines on stderr (a test's
+# run directory may be gone by the time someone reads the log).
+die_log() {
+  local log=$1
+  shift
+  printf 'error: %s\n' "$*" >&2
+  [ -f "$log" ] && { printf -- '--- last lines of %s:\n' "$log" >&2; tail -n 20 "$log" >&2; }
+  exit 1
+}
 
 # Debian packages the project needs to build, test and run locally.
 CRM_PACKAGES=(

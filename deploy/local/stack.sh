@@ -72,7 +72,7 @@ cmd_up() {
   rm -f "$CRM_RUN_DIR/kafka.env"
   start dev-broker "$CRM_BIN/crm-dev-broker" --brokers 3 --topics "$CRM_ROOT/deploy/local/topics.yaml" \
     --bootstrap-file "$CRM_RUN_DIR/kafka.env"
-  wait_for 20 "dev broker" test -s "$CRM_RUN_DIR/kafka.env" || die "dev broker did not start (see $LOGS/dev-broker.log)"
+  wait_for 20 "dev broker" test -s "$CRM_RUN_DIR/kafka.env" || die_log "$LOGS/dev-broker.log" "dev broker did not start (see $LOGS/dev-broker.log)"
   # shellcheck disable=SC1091
   source "$CRM_RUN_DIR/kafka.env"
 
@@ -85,7 +85,7 @@ cmd_up() {
   start redis redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$CRM_RUN_DIR/redis" \
     --appendonly yes --save "" --daemonize no "${redis_cpu[@]}"
   wait_for 20 "redis" bash -c "[ \"\$(redis-cli -p $redis_port ping)\" = PONG ]" ||
-    die "redis-server did not start (see $LOGS/redis.log)"
+    die_log "$LOGS/redis.log" "redis-server did not start (see $LOGS/redis.log)"
 
   {
     echo "CRM_KAFKA_BROKERS=$CRM_KAFKA_BROKERS"
@@ -104,11 +104,11 @@ cmd_up() {
     # Scoring looks identifiers up through dedup's IdentityService.
     CRM_KAFKA_BROKERS="$CRM_KAFKA_BROKERS" CRM_REDIS_URL="redis://127.0.0.1:$redis_port" \
       CRM_SCORING_IDENTITY_ADDR="${dedup_grpc:-}" start "$svc" "$bin" "${args[@]}" --endpoints-file "$CRM_RUN_DIR/$svc.endpoints"
-    wait_for 30 "$svc endpoints" test -s "$CRM_RUN_DIR/$svc.endpoints" || die "$svc did not start (see $LOGS/$svc.log)"
+    wait_for 30 "$svc endpoints" test -s "$CRM_RUN_DIR/$svc.endpoints" || die_log "$LOGS/$svc.log" "$svc did not start (see $LOGS/$svc.log)"
     local grpc metrics upper
     grpc=$(sed -n 's/^grpc=//p' "$CRM_RUN_DIR/$svc.endpoints")
     metrics=$(sed -n 's/^metrics=//p' "$CRM_RUN_DIR/$svc.endpoints")
-    wait_for 30 "$svc health" "$CRM_BIN/crmctl" health "$grpc" || die "$svc is not healthy (see $LOGS/$svc.log)"
+    wait_for 30 "$svc health" "$CRM_BIN/crmctl" health "$grpc" || die_log "$LOGS/$svc.log" "$svc is not healthy (see $LOGS/$svc.log)"
     upper=$(echo "$svc" | tr '[:lower:]' '[:upper:]')
     [ "$svc" = dedup ] && dedup_grpc=$grpc
     echo "CRM_${upper}_GRPC=$grpc" >>"$ENV_FILE.tmp"

@@ -70,6 +70,7 @@ CustomerHistory HistoryOf(const crm::v1::SeriesProfile& series, std::vector<Cale
     for (const auto& n : e.sales_outcomes())
       if (n.name() == reading.no_answer_outcome) o.sales_unanswered += n.count();
     if (e.first_booking_ms() != 0) o.first_booking_day = DayOf(e.first_booking_ms());
+    if (e.first_registration_ms() != 0) o.first_registration_day = DayOf(e.first_registration_ms());
     h.editions[e.edition_id()] = o;
   }
   return h;

@@ -41,6 +41,8 @@ struct EditionObservation {
   uint32_t sales_contacts = 0, sales_unanswered = 0;
   // The first day a booking for this edition was made; none: never booked.
   std::optional<int64_t> first_booking_day;
+  // The first day the customer registered for this edition; none: never.
+  std::optional<int64_t> first_registration_day;
 };
 
 // The usual level in one edition of the customers of one type who took

@@ -6,7 +6,8 @@
 namespace crm::lifecycle {
 namespace {
 
-enum class Point { kClose = 0, kDeadline = 1 };  // a close comes first on the same day
+// On the same day: a close, then a rebooking deadline, then a registration point.
+enum class Point { kClose = 0, kDeadline = 1, kRegistration = 2 };
 
 struct Due {
   int64_t day;
@@ -27,6 +28,11 @@ Evaluation Evaluate(const CustomerHistory& h, const LifecycleRules& r) {
     // A deadline within the show days is judged right after the close.
     if (ed.rebooking_deadline_day && i + 1 < h.calendar.size())
       due.push_back({std::max(*ed.rebooking_deadline_day, ed.close_day) + 1, Point::kDeadline, i});
+  }
+  // The registration point of edition i + 1, for the visitors of edition i.
+  if (r.registration_point_days > 0) {
+    for (size_t i = 0; i + 1 < h.calendar.size(); ++i)
+      due.push_back({h.calendar[i + 1].open_day - r.registration_point_days, Point::kRegistration, i});
   }
   std::sort(due.begin(), due.end());
 
@@ -87,6 +93,15 @@ Evaluation Evaluate(const CustomerHistory& h, const LifecycleRules& r) {
         }
       }
       out.editions.push_back({ed.edition_id, *stage});
+    } else if (d.kind == Point::kRegistration) {
+      // Took part in edition i as a visitor; not registered for i + 1 yet.
+      if (!(stage == Stage::kConfirmation || stage == Stage::kTrust) || last_part != i || obs(i).exhibited) continue;
+      const auto& next = obs(i + 1);
+      if (next.first_registration_day && *next.first_registration_day < d.day) continue;
+      move(i, Stage::kWeakening, "no_registration",
+           {{"no_registration", static_cast<double>(d.day),
+             next.first_registration_day ? static_cast<double>(*next.first_registration_day) : -1.0, 0}},
+           d.day);
     } else {
       // The deadline of edition i for booking edition i + 1.
       if (!(stage == Stage::kConfirmation || stage == Stage::kTrust) || last_part != i || !obs(i).exhibited) continue;

@@ -13,7 +13,10 @@
 //   - the day after an edition's rebooking deadline (or after its close, for
 //     a deadline within the show days): an exhibitor of it in confirmation
 //     or trust that has not booked the next edition by the deadline is
-//     weakening (no_rebooking).
+//     weakening (no_rebooking);
+//   - registration_point_days before an edition opens: a visitor (not an
+//     exhibitor) of the previous edition in confirmation or trust that has
+//     not registered for it is weakening (no_registration).
 
 #include <optional>
 #include <string>
@@ -31,7 +34,7 @@ struct Transition {
   std::optional<Stage> from;  // none: the customer's first stage
   Stage to = Stage::kCultivation;
   // known, first_participation, excellent_first_show, repeat_participation,
-  // recovered, weakening_signals, no_rebooking, missed_edition,
+  // recovered, weakening_signals, no_rebooking, no_registration, missed_edition,
   // missed_editions, returned.
   std::string rule;
   std::vector<Evidence> evidence;

@@ -35,6 +35,7 @@ const NamedFields<LifecycleRules>& RuleFields() {
       {"w_below_usual", &R::w_below_usual},
       {"weakening_score", &R::weakening_score},
       {"excellent_first_satisfaction", &R::excellent_first_satisfaction},
+      {"registration_point_days", &R::registration_point_days},
       {"dissolution_missed", &R::dissolution_missed},
   });
   return fields;

@@ -49,6 +49,10 @@ struct LifecycleRules {
   // A first participation with a satisfaction index at least this is trust
   // at once (confirmation and trust coincide).
   double excellent_first_satisfaction = 97;
+  // This many days before an edition opens, a visitor of the previous one
+  // in confirmation or trust that has not registered for it is weakening
+  // (no_registration); 0: no such point.
+  uint32_t registration_point_days = 14;
   // Editions missed in a row after taking part that make dissolution (fewer:
   // weakening).
   uint32_t dissolution_missed = 1;

@@ -155,6 +155,7 @@ Aggregates Fold(std::vector<ScoringFact> facts) {
     if (f.customer_type() != crm::v1::CUSTOMER_TYPE_UNSPECIFIED) ++types[f.customer_type()];
     switch (f.payload_case()) {
       case ScoringFact::kTicketRegistration:
+        if (e.first_registration_ms() == 0) e.set_first_registration_ms(f.occurred_ms());  // facts come in time order
         w.tickets.insert(f.ticket_registration().ticket_id());
         if (!f.ticket_registration().ticket_class().empty()) w.classes.insert(f.ticket_registration().ticket_class());
         for (const auto& i : f.ticket_registration().interests()) Count(e.mutable_interests(), i);

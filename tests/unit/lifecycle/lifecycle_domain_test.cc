@@ -55,7 +55,14 @@ std::vector<Stage> Stages(const Evaluation& e) {
   return out;
 }
 
-const LifecycleRules kRules;
+// The default rules without the visitors' registration point, which the
+// histories of most tests (no registrations) would all trip; it has a test
+// of its own with the defaults.
+const LifecycleRules kRules = [] {
+  LifecycleRules r;
+  r.registration_point_days = 0;
+  return r;
+}();
 
 TEST(Stage, NamesAliasesAndStrategies) {
   std::set<std::string_view> strategies;
@@ -77,8 +84,9 @@ TEST(Rules, EveryFieldByNameAndValidation) {
   LifecycleRules r;
   for (const auto& name : RuleFields().names()) ASSERT_TRUE(RuleFields().Set(r, name, 1).ok()) << name;
   for (const auto& name : RuleFields().names()) EXPECT_EQ(RuleFields().Get(r, name), 1) << name;
-  EXPECT_EQ(RuleFields().names().size(), 29u);
+  EXPECT_EQ(RuleFields().names().size(), 30u);
   EXPECT_TRUE(ValidateRules(LifecycleRules{}).ok());
+  EXPECT_EQ(LifecycleRules{}.registration_point_days, 14u);
   r = LifecycleRules{};
   r.scans_drop = 1.5;
   EXPECT_NE(ValidateRules(r).message().find("scans_drop"), std::string::npos);
@@ -275,6 +283,33 @@ TEST(Machine, NoRebookingByTheDeadlineIsAWarningAtTheDeadline) {
     EXPECT_FALSE(t.rule == "no_rebooking" && t.edition_id == "2024");
   for (const auto& t : Evaluate(History({{"2023", Visit()}, {"2024", Visit()}}), kRules).transitions)
     EXPECT_NE(t.rule, "no_rebooking");
+}
+
+TEST(Machine, AVisitorNotRegisteredBeforeTheNextOpeningIsAWarning) {
+  const LifecycleRules defaults;
+  const int64_t open_2025 = 100 + 365 * 2;
+  auto registered = [](int64_t day) {
+    auto v = Visit();
+    v.first_registration_day = day;
+    return v;
+  };
+  // Trust in 2024 (registered for it in time), nothing for 2025 by 14 days before it opens.
+  auto h = History({{"2023", Visit()}, {"2024", registered(100 + 365 - 30)}}, open_2025 - 1);
+  auto e = Evaluate(h, defaults);
+  ASSERT_EQ(e.current, Stage::kWeakening);
+  EXPECT_EQ(e.transitions.back().rule, "no_registration");
+  EXPECT_EQ(e.transitions.back().edition_id, "2024");
+  EXPECT_EQ(e.transitions.back().day, open_2025 - 14);
+  // Registered before the point: no warning; an exhibitor has the rebooking deadline instead.
+  h.editions["2025"] = registered(open_2025 - 20);
+  EXPECT_EQ(Evaluate(h, defaults).current, Stage::kTrust);
+  h.editions["2025"] = registered(open_2025 - 14);  // on the point's day: too late
+  EXPECT_EQ(Evaluate(h, defaults).current, Stage::kWeakening);
+  auto ex = History({{"2023", Exhibit(36)}, {"2024", Exhibit(36, 150)}, {"2025", Exhibit(36, 100 + 365 + 30)}},
+                    open_2025 - 1);
+  for (const auto& t : Evaluate(ex, defaults).transitions) EXPECT_NE(t.rule, "no_registration");
+  // Without the point (0 days), no warning.
+  EXPECT_EQ(Evaluate(History({{"2023", Visit()}, {"2024", Visit()}}, open_2025 - 1), kRules).current, Stage::kTrust);
 }
 
 TEST(Machine, TheClockDecidesWhichPointsHaveCome) {

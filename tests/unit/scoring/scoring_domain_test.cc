@@ -148,6 +148,17 @@ TEST(Fold, FirstBookingIsTheEarliestOneStillStanding) {
   EXPECT_EQ(Fold(facts).editions.at({"auto-expo", "2025"}).first_booking_ms(), 0);
 }
 
+TEST(Fold, FirstRegistrationIsTheEarliestWhateverTheArrivalOrder) {
+  auto reg = [](const std::string& id, int64_t ms) {
+    auto f = Base(id, "2025", ms);
+    f.mutable_ticket_registration()->set_ticket_id("T" + id);
+    return f;
+  };
+  std::vector<ScoringFact> facts = {reg("r2", k2025 - 10 * kDay), Gate("g", "2025", k2025), reg("r1", k2025 - 40 * kDay)};
+  EXPECT_EQ(Fold(facts).editions.at({"auto-expo", "2025"}).first_registration_ms(), k2025 - 40 * kDay);
+  EXPECT_EQ(Fold({Gate("g", "2025", k2025)}).editions.at({"auto-expo", "2025"}).first_registration_ms(), 0);
+}
+
 TEST(Indicators, SatisfactionIndexByHand) {
   Weights w;
   auto a = Fold({Survey("v", "2025", k2025 + 5 * kDay, 8, 9, 7, 8, true, 9)}).editions.begin()->second;
