@@ -33,4 +33,11 @@ bool IsKnownTimeZone(std::string_view time_zone);
 int64_t DaysFromCivil(int y, unsigned m, unsigned d);
 absl::StatusOr<int64_t> ParseIsoDateDays(std::string_view text);
 
+// The UTC day (days since 1970-01-01) of an epoch-millis instant, rounded
+// down (so instants before 1970 fall on the day they are in).
+inline int64_t UtcDayOfMillis(int64_t ms) {
+  constexpr int64_t kDayMs = 86'400'000;
+  return (ms >= 0 ? ms : ms - (kDayMs - 1)) / kDayMs;
+}
+
 }  // namespace crm::normalize

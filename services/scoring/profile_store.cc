@@ -72,7 +72,9 @@ absl::StatusOr<std::set<std::string>> ProfileStore::Apply(const std::vector<Fact
   // elsewhere than the customer its event named (dedup named the survivor of
   // a merge that was later undone, or the assignment is not seen yet).
   std::vector<size_t> owner_replies;
-  // Replies naming the records of bookings of a booth that got a scan.
+  // Booths that got a scan in this batch: their booking records are read
+  // once each, after every lead of the batch is written.
+  std::set<std::string> scanned_booths;
   std::vector<size_t> booking_replies;
   // Customers whose root a merge or unmerge changed: so did the root of
   // every customer merged into them, whose alias profile names that root.
@@ -98,10 +100,13 @@ absl::StatusOr<std::set<std::string>> ProfileStore::Apply(const std::vector<Fact
       c.push_back(std::to_string(lead->rating));
       c.push_back(std::to_string(kHotLeadRating));
       cmds.push_back(std::move(c));
-      booking_replies.push_back(cmds.size());
-      cmds.push_back({"SMEMBERS", BoothKey(lead->booth) + ":bookings"});
+      scanned_booths.insert(BoothKey(lead->booth));
     }
     if (auto booth = BookedBoothOf(in.fact)) cmds.push_back({"SADD", BoothKey(*booth) + ":bookings", in.record_id});
+  }
+  for (const auto& booth : scanned_booths) {
+    booking_replies.push_back(cmds.size());
+    cmds.push_back({"SMEMBERS", booth + ":bookings"});
   }
   for (const auto& ch : changes) {
     switch (ch.change_case()) {
@@ -143,10 +148,13 @@ absl::StatusOr<std::set<std::string>> ProfileStore::Apply(const std::vector<Fact
   }
   auto replies = Pipeline(cmds);
   if (!replies.ok()) return replies.status();
-  for (size_t i : owner_replies) {
-    for (const auto& e : (*replies)[i].elements)
+  // A record's home and hint are both re-evaluated (the one it does not
+  // belong to rebuilds a profile that does not change).
+  auto add_owners = [&](const redis::Reply& r) {
+    for (const auto& e : r.elements)
       if (!e.is_nil() && !e.str.empty()) dirty.insert(e.str);
-  }
+  };
+  for (size_t i : owner_replies) add_owners((*replies)[i]);
   // The customers of the booking records of booths that got scans.
   std::set<std::string> booking_records;
   for (size_t i : booking_replies)
@@ -156,12 +164,7 @@ absl::StatusOr<std::set<std::string>> ProfileStore::Apply(const std::vector<Fact
     for (const auto& rid : booking_records) homes.push_back({"HMGET", RecordKey(rid), "home", "hint"});
     auto owners = Pipeline(homes);
     if (!owners.ok()) return owners.status();
-    for (const auto& r : *owners) {
-      const auto& els = r.elements;
-      if (els.size() != 2) continue;
-      const std::string& home = els[0].is_nil() ? els[1].str : els[0].str;
-      if (!home.empty()) dirty.insert(home);
-    }
+    for (const auto& r : *owners) add_owners(r);
   }
   // Every customer ever absorbed below a rerooted one, transitively (a
   // stale entry only rebuilds a profile that then does not change).

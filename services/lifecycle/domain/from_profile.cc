@@ -6,14 +6,6 @@
 #include "common/util/strings.h"
 
 namespace crm::lifecycle {
-namespace {
-
-constexpr int64_t kDayMs = 86'400'000;
-
-int64_t DayOf(int64_t ms) { return ms >= 0 ? ms / kDayMs : -((-ms + kDayMs - 1) / kDayMs); }
-
-}  // namespace
-
 absl::StatusOr<std::vector<CalendarEdition>> CalendarOf(const crm::v1::ShowSeries& series) {
   std::vector<CalendarEdition> out;
   for (const auto& e : series.editions()) {
@@ -45,7 +37,7 @@ CustomerHistory HistoryOf(const crm::v1::SeriesProfile& series, std::vector<Cale
   h.today = today;
   for (const auto& e : series.editions()) {
     if (e.events() > 0) {
-      const int64_t first = DayOf(e.first_event_ms());
+      const int64_t first = normalize::UtcDayOfMillis(e.first_event_ms());
       if (!h.known_day || first < *h.known_day) h.known_day = first;
     }
     EditionObservation o;
@@ -69,8 +61,8 @@ CustomerHistory HistoryOf(const crm::v1::SeriesProfile& series, std::vector<Cale
     o.sales_contacts = e.sales_contacts();
     for (const auto& n : e.sales_outcomes())
       if (n.name() == reading.no_answer_outcome) o.sales_unanswered += n.count();
-    if (e.first_booking_ms() != 0) o.first_booking_day = DayOf(e.first_booking_ms());
-    if (e.first_registration_ms() != 0) o.first_registration_day = DayOf(e.first_registration_ms());
+    if (e.first_booking_ms() != 0) o.first_booking_day = normalize::UtcDayOfMillis(e.first_booking_ms());
+    if (e.first_registration_ms() != 0) o.first_registration_day = normalize::UtcDayOfMillis(e.first_registration_ms());
     h.editions[e.edition_id()] = o;
   }
   return h;

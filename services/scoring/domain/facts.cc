@@ -1,5 +1,7 @@
 #include "services/scoring/domain/facts.h"
 
+#include "common/normalize/time.h"
+
 #include <algorithm>
 #include <set>
 
@@ -59,7 +61,7 @@ std::optional<ScoringFact> FactOf(const crm::v1::ResolvedEvent& resolved) {
 namespace {
 
 std::string UtcDate(int64_t ms) {
-  const int64_t days = (ms >= 0 ? ms : ms - 86'399'999) / 86'400'000;
+  const int64_t days = normalize::UtcDayOfMillis(ms);
   // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
   int64_t z = days + 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
