@@ -4,37 +4,39 @@
 #include <tuple>
 
 namespace crm::lifecycle {
-namespace {
+std::vector<EvaluationPoint> EvaluationPoints(const std::vector<CalendarEdition>& calendar, const LifecycleRules& r) {
+  std::vector<EvaluationPoint> due;
+  for (size_t i = 0; i < calendar.size(); ++i) {
+    const auto& ed = calendar[i];
+    due.push_back({ed.close_day + 1, PointKind::kClose, i});
+    // A deadline within the show days is judged right after the close.
+    if (ed.rebooking_deadline_day && i + 1 < calendar.size())
+      due.push_back({std::max(*ed.rebooking_deadline_day, ed.close_day) + 1, PointKind::kDeadline, i});
+  }
+  // The registration point of edition i + 1, for the visitors of edition i.
+  if (r.registration_point_days > 0) {
+    for (size_t i = 0; i + 1 < calendar.size(); ++i)
+      due.push_back({calendar[i + 1].open_day - r.registration_point_days, PointKind::kRegistration, i});
+  }
+  std::sort(due.begin(), due.end(), [](const EvaluationPoint& a, const EvaluationPoint& b) {
+    return std::tie(a.day, a.kind, a.edition) < std::tie(b.day, b.kind, b.edition);
+  });
+  return due;
+}
 
-// On the same day: a close, then a rebooking deadline, then a registration point.
-enum class Point { kClose = 0, kDeadline = 1, kRegistration = 2 };
-
-struct Due {
-  int64_t day;
-  Point kind;
-  size_t edition;  // index in the calendar
-  bool operator<(const Due& o) const { return std::tie(day, kind, edition) < std::tie(o.day, o.kind, o.edition); }
-};
-
-}  // namespace
+std::string_view PointKindName(PointKind k) {
+  switch (k) {
+    case PointKind::kClose: return "close";
+    case PointKind::kDeadline: return "deadline";
+    case PointKind::kRegistration: return "registration";
+  }
+  return "close";
+}
 
 Evaluation Evaluate(const CustomerHistory& h, const LifecycleRules& r) {
   Evaluation out;
   if (!h.known_day) return out;
-  std::vector<Due> due;
-  for (size_t i = 0; i < h.calendar.size(); ++i) {
-    const auto& ed = h.calendar[i];
-    due.push_back({ed.close_day + 1, Point::kClose, i});
-    // A deadline within the show days is judged right after the close.
-    if (ed.rebooking_deadline_day && i + 1 < h.calendar.size())
-      due.push_back({std::max(*ed.rebooking_deadline_day, ed.close_day) + 1, Point::kDeadline, i});
-  }
-  // The registration point of edition i + 1, for the visitors of edition i.
-  if (r.registration_point_days > 0) {
-    for (size_t i = 0; i + 1 < h.calendar.size(); ++i)
-      due.push_back({h.calendar[i + 1].open_day - r.registration_point_days, Point::kRegistration, i});
-  }
-  std::sort(due.begin(), due.end());
+  const std::vector<EvaluationPoint> due = EvaluationPoints(h.calendar, r);
 
   const EditionObservation none;
   auto obs = [&](size_t i) -> const EditionObservation& {
@@ -49,11 +51,11 @@ Evaluation Evaluate(const CustomerHistory& h, const LifecycleRules& r) {
     stage = to;
   };
 
-  for (const Due& d : due) {
+  for (const EvaluationPoint& d : due) {
     if (d.day > h.today) break;
     const size_t i = d.edition;
     const auto& ed = h.calendar[i];
-    if (d.kind == Point::kClose) {
+    if (d.kind == PointKind::kClose) {
       if (*h.known_day > ed.close_day) continue;  // not known yet at this edition
       const EditionObservation& now = obs(i);
       if (now.took_part) {
@@ -93,7 +95,7 @@ Evaluation Evaluate(const CustomerHistory& h, const LifecycleRules& r) {
         }
       }
       out.editions.push_back({ed.edition_id, *stage});
-    } else if (d.kind == Point::kRegistration) {
+    } else if (d.kind == PointKind::kRegistration) {
       // Took part in edition i as a visitor; not registered for i + 1 yet.
       if (!(stage == Stage::kConfirmation || stage == Stage::kTrust) || last_part != i || obs(i).exhibited) continue;
       const auto& next = obs(i + 1);

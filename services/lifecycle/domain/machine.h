@@ -19,6 +19,7 @@
 //     not registered for it is weakening (no_registration).
 
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,19 @@ struct Evaluation {
 };
 
 Evaluation Evaluate(const CustomerHistory& history, const LifecycleRules& rules);
+
+// The evaluation points of a calendar, in the order Evaluate takes them (on
+// one day: a close, then a deadline, then a registration point). The
+// service keeps one durable timer per point and series.
+enum class PointKind { kClose = 0, kDeadline = 1, kRegistration = 2 };
+struct EvaluationPoint {
+  int64_t day = 0;
+  PointKind kind = PointKind::kClose;
+  size_t edition = 0;  // index in the calendar
+};
+std::vector<EvaluationPoint> EvaluationPoints(const std::vector<CalendarEdition>& calendar, const LifecycleRules& rules);
+// "close", "deadline", "registration".
+std::string_view PointKindName(PointKind k);
 
 // Is this transition an early warning (into weakening)?
 inline bool IsWarning(const Transition& t) { return t.to == Stage::kWeakening; }

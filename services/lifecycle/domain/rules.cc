@@ -1,5 +1,7 @@
 #include "services/lifecycle/domain/rules.h"
 
+#include <map>
+
 #include "common/util/strings.h"
 
 namespace crm::lifecycle {
@@ -39,6 +41,43 @@ const NamedFields<LifecycleRules>& RuleFields() {
       {"dissolution_missed", &R::dissolution_missed},
   });
   return fields;
+}
+
+std::string_view RuleHelp(std::string_view name) {
+  static const std::map<std::string_view, std::string_view> help = {
+      {"booth_area_drop", "Booth area below (1 - this) x the previous participation's is a signal"},
+      {"w_booth_area", "Weight of booth_area_smaller in the weakening score"},
+      {"w_fewer_days", "Weight of fewer show days checked in"},
+      {"scans_drop", "Scans made below (1 - this) x the previous is a signal"},
+      {"scans_min", "Previous scans made needed for fewer_scans_made"},
+      {"w_fewer_scans", "Weight of fewer_scans_made"},
+      {"visits_drop", "Booth visits below (1 - this) x the previous is a signal"},
+      {"visits_min", "Previous booth visits needed for fewer_booth_visits"},
+      {"w_fewer_visits", "Weight of fewer_booth_visits"},
+      {"dwell_drop", "Dwell per visit below (1 - this) x the previous is a signal"},
+      {"w_shorter_dwell", "Weight of shorter_dwell"},
+      {"w_more_complaints", "Weight of more complaints than at the previous participation"},
+      {"w_unfair", "Weight of any complaint of unfair treatment"},
+      {"satisfaction_drop", "Satisfaction index points below the previous that are a signal"},
+      {"satisfaction_low", "Satisfaction index below this is a signal"},
+      {"w_lower_satisfaction", "Weight of lower_satisfaction"},
+      {"w_would_not_return", "Weight of a survey answer saying it would not come back"},
+      {"retention_drop", "Retention probability below the previous by this is a signal"},
+      {"w_falling_retention", "Weight of falling_retention"},
+      {"contact_min_sent", "Campaigns sent with none opened that are less_contact"},
+      {"sales_unanswered_min", "Sales contacts unanswered that are less_contact"},
+      {"w_less_contact", "Weight of less_contact"},
+      {"level_share", "A measure below this share of its type's median in the edition is a signal"},
+      {"level_min", "Medians below this give no below_usual signal"},
+      {"level_min_customers", "Medians of fewer participations are not used"},
+      {"w_below_usual", "Weight of each below_usual signal"},
+      {"weakening_score", "A participation whose signals weigh this much or more is weakening"},
+      {"excellent_first_satisfaction", "A first participation with this satisfaction or more is trust at once"},
+      {"registration_point_days", "Days before an opening a visitor not registered is weakening (0: off)"},
+      {"dissolution_missed", "Editions missed in a row after taking part that make dissolution"},
+  };
+  auto it = help.find(name);
+  return it == help.end() ? std::string_view() : it->second;
 }
 
 absl::Status ValidateRules(const LifecycleRules& r) {

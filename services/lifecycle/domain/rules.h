@@ -5,6 +5,7 @@
 // RuleFields()).
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -59,6 +60,8 @@ struct LifecycleRules {
 };
 
 const NamedFields<LifecycleRules>& RuleFields();
+// One line on what the field sets (the config key's comment).
+std::string_view RuleHelp(std::string_view name);
 
 // INVALID_ARGUMENT naming the first field out of range (negative, shares
 // outside [0, 1], dissolution_missed 0).

@@ -37,6 +37,7 @@ const std::map<std::string, std::string>& Services() {
       {"ingest", CRM_INGEST_PATH},
       {"dedup", CRM_DEDUP_PATH},
       {"scoring", CRM_SCORING_PATH},
+      {"lifecycle", CRM_LIFECYCLE_PATH},
   };
   return services;
 }

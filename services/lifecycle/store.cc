@@ -1,0 +1,302 @@
+#include "services/lifecycle/store.h"
+
+#include <algorithm>
+
+#include "common/normalize/time.h"
+#include "common/util/strings.h"
+
+namespace crm::lifecycle {
+
+namespace {
+
+// KEYS[1] clock hash; ARGV: partition, time pairs. Raises, never lowers.
+const redis::Script kRaise(R"lua(
+for i = 1, #ARGV, 2 do
+  local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '-1')
+  if tonumber(ARGV[i + 1]) > cur then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+return 1
+)lua");
+
+// KEYS[1] timers, KEYS[2] fired; ARGV: timer, day pairs.
+const redis::Script kSchedule(R"lua(
+local added = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 0 then
+    added = added + redis.call('ZADD', KEYS[1], 'NX', ARGV[i + 1], ARGV[i])
+  end
+end
+return added
+)lua");
+
+// KEYS[1] timers, KEYS[2] progress, KEYS[3] fired; ARGV[1] timer.
+const redis::Script kComplete(R"lua(
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
+end
+return 1
+)lua");
+
+absl::Status ReplyErrors(const std::vector<redis::Reply>& replies) {
+  for (const auto& r : replies)
+    if (r.is_error()) return absl::FailedPreconditionError("redis: " + r.str);
+  return absl::OkStatus();
+}
+
+std::string Num(int64_t v) { return std::to_string(v); }
+std::string Num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string LifecycleStore::RecordKeyOf(const std::string& customer_id) const {
+  return StrCat(prefix_, "rec:{", customer_id, "}");
+}
+
+std::string LifecycleStore::StageKey(const std::string& show, crm::v1::LifecycleStage s, bool by_contribution) const {
+  return StrCat(prefix_, by_contribution ? "contrib:" : "stage:", show, ":", std::to_string(static_cast<int>(s)));
+}
+
+absl::StatusOr<std::map<RecordKey, crm::v1::LifecycleRecord>> LifecycleStore::Read(const std::set<RecordKey>& keys) {
+  std::vector<redis::Command> cmds;
+  for (const auto& [cid, show] : keys) cmds.push_back({"HGET", RecordKeyOf(cid), show});
+  std::map<RecordKey, crm::v1::LifecycleRecord> out;
+  if (cmds.empty()) return out;
+  auto replies = redis_.Pipeline(cmds);
+  if (!replies.ok()) return replies.status();
+  if (auto st = ReplyErrors(*replies); !st.ok()) return st;
+  size_t i = 0;
+  for (const auto& key : keys) {
+    const auto& r = (*replies)[i++];
+    if (r.is_nil()) continue;
+    crm::v1::LifecycleRecord rec;
+    if (!rec.ParseFromString(r.str)) return absl::DataLossError("unreadable lifecycle record of " + key.first);
+    out.emplace(key, std::move(rec));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<crm::v1::LifecycleRecord>> LifecycleStore::ReadCustomer(const std::string& customer_id) {
+  auto reply = redis_.Run({"HGETALL", RecordKeyOf(customer_id)});
+  if (!reply.ok()) return reply.status();
+  std::vector<crm::v1::LifecycleRecord> out;
+  for (size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
+    crm::v1::LifecycleRecord rec;
+    if (!rec.ParseFromString(reply->elements[i + 1].str))
+      return absl::DataLossError("unreadable lifecycle record of " + customer_id);
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+void LifecycleStore::IndexCommands(const crm::v1::LifecycleRecord& r, bool add,
+                                   std::vector<redis::Command>& out) const {
+  const std::string& cid = r.customer_id();
+  if (r.stage() != crm::v1::LIFECYCLE_STAGE_UNSPECIFIED) {
+    if (add) {
+      out.push_back({"ZADD", StageKey(r.show_id(), r.stage(), false), Num(r.value()), cid});
+      out.push_back({"ZADD", StageKey(r.show_id(), r.stage(), true), Num(r.contribution_minor()), cid});
+    } else {
+      out.push_back({"ZREM", StageKey(r.show_id(), r.stage(), false), cid});
+      out.push_back({"ZREM", StageKey(r.show_id(), r.stage(), true), cid});
+    }
+  }
+  for (const auto& t : r.transitions()) {
+    if (t.withdrawn() || t.to() != crm::v1::LIFECYCLE_STAGE_WEAKENING) continue;
+    const std::string member =
+        StrCat(r.show_id(), "|", cid, "|", std::to_string(normalize::UtcDayOfMillis(t.event_time_ms())));
+    if (add) {
+      out.push_back({"ZADD", prefix_ + "warnings", Num(t.event_time_ms()), member});
+    } else {
+      out.push_back({"ZREM", prefix_ + "warnings", member});
+    }
+  }
+}
+
+absl::Status LifecycleStore::Write(const std::vector<crm::v1::LifecycleRecord>& records,
+                                   const std::map<RecordKey, crm::v1::LifecycleRecord>& before) {
+  std::vector<redis::Command> cmds;
+  for (const auto& r : records) {
+    if (auto it = before.find({r.customer_id(), r.show_id()}); it != before.end()) IndexCommands(it->second, false, cmds);
+    cmds.push_back({"HSET", RecordKeyOf(r.customer_id()), r.show_id(), r.SerializeAsString()});
+    cmds.push_back({"SADD", prefix_ + "members:" + r.show_id(), r.customer_id()});
+    IndexCommands(r, true, cmds);
+  }
+  if (cmds.empty()) return absl::OkStatus();
+  auto replies = redis_.Pipeline(cmds);
+  if (!replies.ok()) return replies.status();
+  return ReplyErrors(*replies);
+}
+
+absl::Status LifecycleStore::Remove(const std::string& customer_id) {
+  auto records = ReadCustomer(customer_id);
+  if (!records.ok()) return records.status();
+  std::vector<redis::Command> cmds;
+  for (const auto& r : *records) {
+    IndexCommands(r, false, cmds);
+    cmds.push_back({"SREM", prefix_ + "members:" + r.show_id(), customer_id});
+  }
+  cmds.push_back({"DEL", RecordKeyOf(customer_id)});
+  auto replies = redis_.Pipeline(cmds);
+  if (!replies.ok()) return replies.status();
+  return ReplyErrors(*replies);
+}
+
+absl::StatusOr<std::pair<std::string, std::vector<std::string>>> LifecycleStore::ScanMembers(
+    const std::string& show_id, const std::string& cursor, size_t count) {
+  auto reply = redis_.Run({"SSCAN", prefix_ + "members:" + show_id, cursor, "COUNT", std::to_string(count)});
+  if (!reply.ok()) return reply.status();
+  if (reply->elements.size() != 2) return absl::InternalError("SSCAN: unexpected reply");
+  std::vector<std::string> ids;
+  for (const auto& e : reply->elements[1].elements) ids.push_back(e.str);
+  return std::make_pair(reply->elements[0].str, std::move(ids));
+}
+
+absl::StatusOr<uint64_t> LifecycleStore::Members(const std::string& show_id) {
+  auto reply = redis_.Run({"SCARD", prefix_ + "members:" + show_id});
+  if (!reply.ok()) return reply.status();
+  return static_cast<uint64_t>(reply->integer);
+}
+
+absl::StatusOr<UsualLevels> LifecycleStore::Usual(const std::string& show_id) {
+  auto reply = redis_.Run({"HGETALL", prefix_ + "usual:" + show_id});
+  if (!reply.ok()) return reply.status();
+  UsualLevels out;
+  for (size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
+    const std::string& field = reply->elements[i].str;
+    const size_t bar = field.rfind('|');
+    crm::v1::UsualLevelRecord u;
+    if (bar == std::string::npos || !u.ParseFromString(reply->elements[i + 1].str))
+      return absl::DataLossError("unreadable usual level " + field + " of " + show_id);
+    UsualLevel level;
+    level.days = u.days();
+    level.booth_visits = u.booth_visits();
+    level.dwell_per_visit_s = u.dwell_per_visit_s();
+    level.booth_area_sqm = u.booth_area_sqm();
+    level.scans_made = u.scans_made();
+    level.customers = u.customers();
+    out[{field.substr(0, bar), std::atoi(field.c_str() + bar + 1)}] = level;
+  }
+  return out;
+}
+
+absl::Status LifecycleStore::StoreUsual(const std::string& show_id, const UsualLevels& levels) {
+  redis::Command cmd = {"HSET", prefix_ + "usual:" + show_id};
+  for (const auto& [key, level] : levels) {
+    crm::v1::UsualLevelRecord u;
+    u.set_days(level.days);
+    u.set_booth_visits(level.booth_visits);
+    u.set_dwell_per_visit_s(level.dwell_per_visit_s);
+    u.set_booth_area_sqm(level.booth_area_sqm);
+    u.set_scans_made(level.scans_made);
+    u.set_customers(level.customers);
+    cmd.push_back(StrCat(key.first, "|", std::to_string(key.second)));
+    cmd.push_back(u.SerializeAsString());
+  }
+  if (cmd.size() == 2) return absl::OkStatus();
+  return redis_.Run(cmd).status();
+}
+
+absl::Status LifecycleStore::RaisePartitionTimes(const std::map<int32_t, int64_t>& latest) {
+  if (latest.empty()) return absl::OkStatus();
+  redis::Command cmd = kRaise.Call(1);
+  cmd.push_back(T("clock"));
+  for (const auto& [p, t] : latest) {
+    cmd.push_back(std::to_string(p));
+    cmd.push_back(std::to_string(t));
+  }
+  return redis_.Run(cmd).status();
+}
+
+absl::StatusOr<int64_t> LifecycleStore::Clock(int partitions) {
+  auto reply = redis_.Run({"HGETALL", T("clock")});
+  if (!reply.ok()) return reply.status();
+  std::map<int, int64_t> seen;
+  for (size_t i = 0; i + 1 < reply->elements.size(); i += 2)
+    seen[std::atoi(reply->elements[i].str.c_str())] = std::atoll(reply->elements[i + 1].str.c_str());
+  int64_t clock = -1;
+  for (int p = 0; p < partitions; ++p) {
+    auto it = seen.find(p);
+    if (it == seen.end()) return 0;
+    clock = clock < 0 ? it->second : std::min(clock, it->second);
+  }
+  return std::max<int64_t>(clock, 0);
+}
+
+absl::Status LifecycleStore::Schedule(const std::vector<std::pair<std::string, int64_t>>& timers) {
+  if (timers.empty()) return absl::OkStatus();
+  redis::Command cmd = kSchedule.Call(2);
+  cmd.push_back(T("timers"));
+  cmd.push_back(T("fired"));
+  for (const auto& [id, day] : timers) {
+    cmd.push_back(id);
+    cmd.push_back(std::to_string(day));
+  }
+  return redis_.Run(cmd).status();
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> LifecycleStore::DueTimers(int64_t today) {
+  auto reply = redis_.Run({"ZRANGE", T("timers"), "-inf", std::to_string(today), "BYSCORE", "WITHSCORES"});
+  if (!reply.ok()) return reply.status();
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (size_t i = 0; i + 1 < reply->elements.size(); i += 2)
+    out.emplace_back(reply->elements[i].str, std::atoll(reply->elements[i + 1].str.c_str()));
+  return out;
+}
+
+absl::StatusOr<std::string> LifecycleStore::Progress(const std::string& timer) {
+  auto reply = redis_.Run({"HGET", T("progress"), timer});
+  if (!reply.ok()) return reply.status();
+  return reply->is_nil() ? std::string() : reply->str;
+}
+
+absl::Status LifecycleStore::SetProgress(const std::string& timer, const std::string& progress) {
+  return redis_.Run({"HSET", T("progress"), timer, progress}).status();
+}
+
+absl::Status LifecycleStore::CompleteTimer(const std::string& timer) {
+  redis::Command cmd = kComplete.Call(3);
+  cmd.insert(cmd.end(), {T("timers"), T("progress"), T("fired"), timer});
+  return redis_.Run(cmd).status();
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> LifecycleStore::Fired() {
+  auto reply = redis_.Run({"HGETALL", T("fired")});
+  if (!reply.ok()) return reply.status();
+  std::map<std::string, int64_t> out;
+  for (size_t i = 0; i + 1 < reply->elements.size(); i += 2)
+    out[reply->elements[i].str] = std::atoll(reply->elements[i + 1].str.c_str());
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> LifecycleStore::InStage(const std::string& show_id,
+                                                                 crm::v1::LifecycleStage stage, bool by_contribution,
+                                                                 size_t offset, size_t count) {
+  auto reply = redis_.Run({"ZRANGE", StageKey(show_id, stage, by_contribution), std::to_string(offset),
+                           std::to_string(offset + count - 1), "REV"});
+  if (!reply.ok()) return reply.status();
+  std::vector<std::string> out;
+  for (const auto& e : reply->elements) out.push_back(e.str);
+  return out;
+}
+
+absl::StatusOr<uint64_t> LifecycleStore::StageSize(const std::string& show_id, crm::v1::LifecycleStage stage) {
+  auto reply = redis_.Run({"ZCARD", StageKey(show_id, stage, false)});
+  if (!reply.ok()) return reply.status();
+  return static_cast<uint64_t>(reply->integer);
+}
+
+absl::StatusOr<std::vector<std::string>> LifecycleStore::WarningsSince(int64_t since_ms, size_t offset, size_t count) {
+  auto reply = redis_.Run({"ZRANGE", prefix_ + "warnings", std::to_string(since_ms), "+inf", "BYSCORE", "LIMIT",
+                           std::to_string(offset), std::to_string(count)});
+  if (!reply.ok()) return reply.status();
+  std::vector<std::string> out;
+  for (const auto& e : reply->elements) out.push_back(e.str);
+  return out;
+}
+
+}  // namespace crm::lifecycle
