@@ -108,17 +108,11 @@ absl::Status LifecycleEngine::Schedule(const Calendars& calendars) {
 absl::Status LifecycleEngine::Settle(const std::string& show_id, const std::string& edition_id,
                                      const std::vector<CalendarEdition>& cal) {
   UsualLevelAccumulator acc(edition_id, cal);
-  std::string cursor = "0";
-  do {
-    auto step = store_.ScanMembers(show_id, cursor, options_.pass_chunk);
-    if (!step.ok()) return step.status();
-    cursor = step->first;
-    std::set<RecordKey> keys;
-    for (const auto& id : step->second) keys.insert({id, show_id});
-    auto records = store_.Read(keys);
-    if (!records.ok()) return records.status();
-    for (const auto& [key, rec] : *records) acc.Add(rec);
-  } while (cursor != "0");
+  auto st = store_.ForEachRecord(show_id, options_.pass_chunk, [&](const crm::v1::LifecycleRecord& r) {
+    acc.Add(r);
+    return true;
+  });
+  if (!st.ok()) return st;
   return store_.StoreUsual(show_id, acc.Finish());
 }
 
@@ -149,17 +143,13 @@ absl::StatusOr<std::vector<PassStats>> LifecycleEngine::RunDue(const Calendars& 
     PassStats stats{timer};
     std::string cursor = progress_text.substr(2);
     do {
-      auto step = store_.ScanMembers(show, cursor, options_.pass_chunk);
+      auto step = store_.ScanRecords(show, cursor, options_.pass_chunk);
       if (!step.ok()) return step.status();
-      std::set<RecordKey> keys;
-      for (const auto& id : step->second) keys.insert({id, show});
-      auto before = store_.Read(keys);
-      if (!before.ok()) return before.status();
-      auto published = JudgeAndStore(*before, *before, calendars, today);
+      auto published = JudgeAndStore(step->records, step->records, calendars, today);
       if (!published.ok()) return published.status();
-      stats.judged += before->size();
+      stats.judged += step->records.size();
       stats.published += *published;
-      cursor = step->first;
+      cursor = step->cursor;
       if (cursor != "0") {
         if (auto st = store_.SetProgress(timer, "j:" + cursor); !st.ok()) return st;
       }

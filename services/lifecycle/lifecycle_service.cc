@@ -103,6 +103,22 @@ grpc::Status LifecycleServiceImpl::ListStage(grpc::ServerContext*, const crm::v1
   return grpc::Status::OK;
 }
 
+grpc::Status LifecycleServiceImpl::ExportSeries(grpc::ServerContext* ctx, const crm::v1::ExportSeriesRequest* req,
+                                                grpc::ServerWriter<crm::v1::CustomerStage>* writer) {
+  if (req->show_id().empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "show_id is required"};
+  std::lock_guard<std::mutex> lock(mu_);
+  bool broken = false;
+  auto st = store_.ForEachRecord(req->show_id(), 2000, [&](const crm::v1::LifecycleRecord& r) {
+    crm::v1::CustomerStage out;
+    FillStage(r, &out);
+    broken = ctx->IsCancelled() || !writer->Write(out);
+    return !broken;
+  });
+  if (!st.ok()) return FromStatus(st);
+  if (broken) return {grpc::StatusCode::CANCELLED, "the client went away"};
+  return grpc::Status::OK;
+}
+
 void FunnelCounter::Add(const crm::v1::LifecycleRecord& r) {
   std::map<std::string, int> stage_at;
   for (const auto& e : r.editions()) {
@@ -156,18 +172,12 @@ grpc::Status LifecycleServiceImpl::GetFunnel(grpc::ServerContext* ctx, const crm
   if (cal == cals.end()) return {grpc::StatusCode::NOT_FOUND, "no such show series: " + req->show_id()};
   FunnelCounter counter(cal->second);
   std::lock_guard<std::mutex> lock(mu_);
-  std::string cursor = "0";
-  do {
-    if (ctx->IsCancelled()) return {grpc::StatusCode::CANCELLED, "cancelled"};
-    auto step = store_.ScanMembers(req->show_id(), cursor, 2000);
-    if (!step.ok()) return FromStatus(step.status());
-    cursor = step->first;
-    std::set<RecordKey> keys;
-    for (const auto& id : step->second) keys.insert({id, req->show_id()});
-    auto records = store_.Read(keys);
-    if (!records.ok()) return FromStatus(records.status());
-    for (const auto& [key, r] : *records) counter.Add(r);
-  } while (cursor != "0");
+  auto st = store_.ForEachRecord(req->show_id(), 2000, [&](const crm::v1::LifecycleRecord& r) {
+    counter.Add(r);
+    return !ctx->IsCancelled();
+  });
+  if (!st.ok()) return FromStatus(st);
+  if (ctx->IsCancelled()) return {grpc::StatusCode::CANCELLED, "cancelled"};
   *resp = counter.Finish(req->show_id());
   return grpc::Status::OK;
 }

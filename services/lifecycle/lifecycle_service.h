@@ -29,6 +29,8 @@ class LifecycleServiceImpl final : public crm::v1::LifecycleService::Service {
   grpc::Status GetFunnel(grpc::ServerContext*, const crm::v1::GetFunnelRequest*, crm::v1::GetFunnelResponse*) override;
   grpc::Status ListWarnings(grpc::ServerContext*, const crm::v1::ListWarningsRequest*,
                             crm::v1::ListWarningsResponse*) override;
+  grpc::Status ExportSeries(grpc::ServerContext*, const crm::v1::ExportSeriesRequest*,
+                            grpc::ServerWriter<crm::v1::CustomerStage>*) override;
 
  private:
   std::mutex mu_;  // one call at a time on the connection

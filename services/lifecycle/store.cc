@@ -156,6 +156,30 @@ absl::StatusOr<std::pair<std::string, std::vector<std::string>>> LifecycleStore:
   return std::make_pair(reply->elements[0].str, std::move(ids));
 }
 
+absl::StatusOr<LifecycleStore::RecordsStep> LifecycleStore::ScanRecords(const std::string& show_id,
+                                                                        const std::string& cursor, size_t count) {
+  auto step = ScanMembers(show_id, cursor, count);
+  if (!step.ok()) return step.status();
+  std::set<RecordKey> keys;
+  for (const auto& id : step->second) keys.insert({id, show_id});
+  auto records = Read(keys);
+  if (!records.ok()) return records.status();
+  return RecordsStep{step->first, std::move(*records)};
+}
+
+absl::Status LifecycleStore::ForEachRecord(const std::string& show_id, size_t count,
+                                           const std::function<bool(const crm::v1::LifecycleRecord&)>& fn) {
+  std::string cursor = "0";
+  do {
+    auto step = ScanRecords(show_id, cursor, count);
+    if (!step.ok()) return step.status();
+    cursor = step->cursor;
+    for (const auto& [key, r] : step->records)
+      if (!fn(r)) return absl::OkStatus();
+  } while (cursor != "0");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<uint64_t> LifecycleStore::Members(const std::string& show_id) {
   auto reply = redis_.Run({"SCARD", prefix_ + "members:" + show_id});
   if (!reply.ok()) return reply.status();

@@ -19,6 +19,7 @@
 // keys share the {t} tag, so the scripts that move a timer run on one node
 // of a cluster.
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -56,6 +57,15 @@ class LifecycleStore {
   absl::StatusOr<std::pair<std::string, std::vector<std::string>>> ScanMembers(const std::string& show_id,
                                                                                const std::string& cursor,
                                                                                size_t count);
+  // The same step with the members' records read.
+  struct RecordsStep {
+    std::string cursor;
+    std::map<RecordKey, crm::v1::LifecycleRecord> records;
+  };
+  absl::StatusOr<RecordsStep> ScanRecords(const std::string& show_id, const std::string& cursor, size_t count);
+  // Every record of a series, a scan step at a time, until fn returns false.
+  absl::Status ForEachRecord(const std::string& show_id, size_t count,
+                             const std::function<bool(const crm::v1::LifecycleRecord&)>& fn);
   absl::StatusOr<uint64_t> Members(const std::string& show_id);
 
   absl::StatusOr<UsualLevels> Usual(const std::string& show_id);

@@ -19,6 +19,7 @@ void ScoringApp::AddConfigKeys(config::Schema& schema) {
   schema.String("scoring.resolved_topic", "crm.resolved.v1", "Resolved events to aggregate")
       .String("scoring.identity_topic", "crm.identity.v1", "Identity changes (assignments, merges, unmerges)")
       .String("scoring.shows_topic", "crm.shows.v1", "The show registry topic (compacted), for the calendars")
+      .String("scoring.lifecycle_topic", "crm.lifecycle.v1", "Stage transitions, for the profiles' lifecycle stage")
       .String("scoring.profiles_topic", "crm.profiles.v1", "Every changed profile, whole (compacted in production)")
       .String("scoring.scores_topic", "crm.scores.v1", "Every indicator change")
       .String("scoring.consumer_group", "crm-scoring", "Consumer group of the scoring service")
@@ -114,8 +115,18 @@ absl::Status ScoringApp::Process(const std::vector<kafka::Message>& batch, bool 
   const std::string& resolved_topic = config_.GetString("scoring.resolved_topic");
   std::vector<ProfileStore::FactInput> facts;
   std::vector<crm::v1::IdentityEvent> changes;
+  std::vector<crm::v1::StageTransition> stages;
+  const std::string& lifecycle_topic = config_.GetString("scoring.lifecycle_topic");
   for (const auto& m : batch) {
-    if (m.topic == resolved_topic) {
+    if (m.topic == lifecycle_topic) {
+      crm::v1::StageTransition t;
+      if (!t.ParseFromString(m.value) || t.customer_id().empty()) {
+        log::Warn("unreadable stage transition skipped", {{"partition", static_cast<long long>(m.partition)},
+                                                          {"offset", static_cast<long long>(m.offset)}});
+        continue;
+      }
+      stages.push_back(std::move(t));
+    } else if (m.topic == resolved_topic) {
       crm::v1::ResolvedEvent r;
       if (!r.ParseFromString(m.value) || r.record_id().empty() || r.customer_id().empty()) {
         log::Warn("unreadable resolved event skipped", {{"partition", static_cast<long long>(m.partition)},
@@ -133,6 +144,8 @@ absl::Status ScoringApp::Process(const std::vector<kafka::Message>& batch, bool 
       changes.push_back(std::move(ch));
     }
   }
+  if (auto st = store_->StoreStageTransitions(stages); !st.ok()) return st;
+  if (facts.empty() && changes.empty()) return absl::OkStatus();
   const Calendars calendars = CurrentCalendars();
   auto rebuilt = ApplyBatch(*store_, facts, changes, {calendars, weights_, retention_.get()});
   if (!rebuilt.ok()) return rebuilt.status();
@@ -160,7 +173,8 @@ absl::Status ScoringApp::Process(const std::vector<kafka::Message>& batch, bool 
 absl::Status ScoringApp::StartConsuming() {
   auto copt = service::ConsumerOptionsFrom(
       config_, "crm-scoring", config_.GetString("scoring.consumer_group"),
-      {config_.GetString("scoring.resolved_topic"), config_.GetString("scoring.identity_topic")},
+      {config_.GetString("scoring.resolved_topic"), config_.GetString("scoring.identity_topic"),
+       config_.GetString("scoring.lifecycle_topic")},
       static_cast<size_t>(config_.GetInt("scoring.max_batch")));
   auto consumer = kafka::Consumer::Create(copt);
   if (!consumer.ok()) return consumer.status();

@@ -1,7 +1,8 @@
 #pragma once
 
 // Wiring of the scoring service: the show registry follower (calendars),
-// the consumer of crm.resolved.v1 and crm.identity.v1, the profile store in
+// the consumer of crm.resolved.v1, crm.identity.v1 and crm.lifecycle.v1
+// (stages for the profiles), the profile store in
 // Redis, the producer of crm.profiles.v1 and crm.scores.v1, and
 // ProfileService. No domain logic here.
 

@@ -27,6 +27,73 @@ absl::StatusOr<std::optional<crm::v1::Profile>> ProfileStore::RootProfile(const 
   return out;
 }
 
+namespace {
+
+// KEYS[1] the customer's stages hash; ARGV: id, revision, value triples.
+// Keeps the highest revision of each transition id.
+const redis::Script kStageTransition(R"lua(
+for i = 1, #ARGV, 3 do
+  local cur = redis.call('HGET', KEYS[1], ARGV[i])
+  local rev = cur and tonumber(string.match(cur, '^(%d+)|')) or -1
+  if tonumber(ARGV[i + 1]) > rev then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2]) end
+end
+return 1
+)lua");
+
+std::string StageName(crm::v1::LifecycleStage s) {
+  std::string n = crm::v1::LifecycleStage_Name(s);
+  n = n.substr(std::string("LIFECYCLE_STAGE_").size());
+  for (auto& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return n;
+}
+
+// The stage per series from the stages hash: the newest transition in force.
+std::map<std::string, std::string> CurrentStages(const redis::Reply& hash) {
+  std::map<std::string, std::pair<int64_t, std::string>> latest;  // show -> (event ms, stage)
+  for (size_t i = 0; i + 1 < hash.elements.size(); i += 2) {
+    std::vector<std::string> f;
+    std::string_view v = hash.elements[i + 1].str;
+    for (size_t start = 0;;) {
+      const size_t bar = v.find('|', start);
+      f.emplace_back(v.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start));
+      if (bar == std::string_view::npos) break;
+      start = bar + 1;
+    }
+    if (f.size() != 5 || f[1] == "1") continue;
+    const int64_t at = std::atoll(f[2].c_str());
+    auto& cur = latest[f[3]];
+    if (cur.second.empty() || at >= cur.first) cur = {at, f[4]};
+  }
+  std::map<std::string, std::string> out;
+  for (auto& [show, v] : latest) out[show] = std::move(v.second);
+  return out;
+}
+
+}  // namespace
+
+absl::Status ProfileStore::StoreStageTransitions(const std::vector<crm::v1::StageTransition>& transitions) {
+  std::map<std::string, redis::Command> by_customer;
+  for (const auto& t : transitions) {
+    auto& cmd = by_customer[t.customer_id()];
+    if (cmd.empty()) {
+      cmd = kStageTransition.Call(1);
+      cmd.push_back(CustomerKey(t.customer_id(), "stages"));
+    }
+    cmd.push_back(t.transition_id());
+    cmd.push_back(std::to_string(t.revision()));
+    cmd.push_back(crm::StrCat(std::to_string(t.revision()), "|", t.withdrawn() ? "1" : "0", "|",
+                              std::to_string(t.event_time_ms()), "|", t.show_id(), "|", StageName(t.to())));
+  }
+  std::vector<redis::Command> cmds;
+  for (auto& [id, cmd] : by_customer) cmds.push_back(std::move(cmd));
+  if (cmds.empty()) return absl::OkStatus();
+  auto replies = Pipeline(cmds);
+  if (!replies.ok()) return replies.status();
+  for (const auto& r : *replies)
+    if (r.is_error()) return absl::FailedPreconditionError("redis: " + r.str);
+  return absl::OkStatus();
+}
+
 absl::Status ProfileStore::FillStandings(crm::v1::Profile* profile, const TierCuts& cuts) {
   std::vector<redis::Command> cmds;
   for (const auto& s : profile->series()) {
@@ -34,8 +101,12 @@ absl::Status ProfileStore::FillStandings(crm::v1::Profile* profile, const TierCu
     cmds.push_back({"ZCARD", ValueKey(s.show_id())});
   }
   if (cmds.empty()) return absl::OkStatus();
+  cmds.push_back({"HGETALL", CustomerKey(profile->customer_id(), "stages")});
   auto replies = Pipeline(cmds);
   if (!replies.ok()) return replies.status();
+  const auto stages = CurrentStages(replies->back());
+  for (auto& s : *profile->mutable_series())
+    if (auto it = stages.find(s.show_id()); it != stages.end()) s.set_lifecycle_stage(it->second);
   for (int i = 0; i < profile->series_size(); ++i) {
     auto* s = profile->mutable_series(i);
     const redis::Reply& rank = (*replies)[2 * i];

@@ -12,6 +12,8 @@
 //   <p>cust:{<cid>}:alias       str   "<survivor>|<merge id>" while merged
 //   <p>cust:{<cid>}:absorbed    set   customers merged into this one
 //   <p>cust:{<cid>}:profile     str   Profile (the published one)
+//   <p>cust:{<cid>}:stages      hash  transition id -> "<revision>|<withdrawn>|<event ms>|<show>|<stage>"
+//                                     (crm.lifecycle.v1, for the profile's lifecycle_stage)
 //   <p>value:<show>             zset  root customers by value in the series
 //   <p>seg:<show>:<segment>     zset  members of a segment, by value (domain/segments.h)
 //   <p>edition:<show>:<edition> zset  customers who took part in the edition, by value
@@ -33,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "common/redis/redis_client.h"
 #include "crm/v1/identity.pb.h"
+#include "crm/v1/lifecycle.pb.h"
 #include "crm/v1/profile.pb.h"
 #include "services/scoring/domain/booth_leads.h"
 #include "services/scoring/domain/tiers.h"
@@ -91,6 +94,9 @@ class ProfileStore {
   // round trip for an unmerged customer, the alias chain for a merged one.
   // nullopt when there is none.
   absl::StatusOr<std::optional<crm::v1::Profile>> RootProfile(const std::string& customer);
+  // Transitions from crm.lifecycle.v1, kept per customer and transition id
+  // at their highest revision (any arrival order gives the same state).
+  absl::Status StoreStageTransitions(const std::vector<crm::v1::StageTransition>& transitions);
   // Fills each series' standing (tier, value rank, customers ranked) of a
   // stored profile from the series' value index.
   absl::Status FillStandings(crm::v1::Profile* profile, const TierCuts& cuts);

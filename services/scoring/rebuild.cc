@@ -15,7 +15,8 @@ namespace crm::scoring {
 
 absl::Status ScoringApp::Rebuild() {
   const size_t max_batch = static_cast<size_t>(config_.GetInt("scoring.max_batch"));
-  for (const std::string& topic : {config_.GetString("scoring.resolved_topic"), config_.GetString("scoring.identity_topic")}) {
+  for (const std::string& topic : {config_.GetString("scoring.resolved_topic"), config_.GetString("scoring.identity_topic"),
+                                  config_.GetString("scoring.lifecycle_topic")}) {
     auto reader = kafka::TopicReader::Create(config_.GetString("kafka.brokers"), topic, "crm-scoring-rebuild",
                                              config_.GetDuration("scoring.registry_load_timeout"));
     if (!reader.ok()) return reader.status();

@@ -40,6 +40,10 @@
 //       scoring group has consumed crm.resolved.v1 and crm.identity.v1.
 //   crmctl scoring rebuild [--config FILE]
 //       Runs crm-scoring rebuild: scoring's Redis state restored from Kafka.
+//   crmctl lifecycle get CUSTOMER | list SHOW STAGE | funnel SHOW | warnings | eval SHOW --truth F --clusters F
+//       Stages and history, the retention call list, the funnel, early
+//       warnings, and the stages scored against the simulator's truth
+//       (lifecycle_cmd.h); with --brokers, once the lifecycle group caught up.
 
 #include <chrono>
 #include <cstdio>
@@ -60,6 +64,7 @@
 #include "crm/v1/identity.grpc.pb.h"
 #include "services/dedup/files/eval.h"
 #include "crm/v1/shows.grpc.pb.h"
+#include "tools/crmctl/lifecycle_cmd.h"
 #include "tools/crmctl/profile_cmd.h"
 
 #include <google/protobuf/util/json_util.h>
@@ -91,7 +96,8 @@ using Args = std::map<std::string, std::string>;
                "  crmctl show-report SHOW EDITION [--top 10] [--json] [--addr ADDR] [--timeout 120s]\n"
                "                     [--brokers LIST [--group crm-scoring] [--wait-timeout 600s]]\n"
                "  crmctl scoring rebuild [--config FILE]\n"
-               "  (ProfileService at --addr, else $CRM_SCORING_GRPC)\n");
+               "  (ProfileService at --addr, else $CRM_SCORING_GRPC)\n"
+               "  crmctl lifecycle get|list|funnel|warnings|eval ... [--brokers LIST]   (crmctl lifecycle for usage)\n");
   std::exit(code);
 }
 
@@ -496,6 +502,21 @@ int main(int argc, char** argv) {
       return 1;
     }
     return crm::crmctl::ShowReport(addr, pos[0], pos[1], args, DurationArg(args, "timeout", "120s"));
+  }
+  if (cmd == "lifecycle") {
+    const std::string addr = crm::crmctl::LifecycleAddr(args);
+    if (addr.empty()) {
+      std::fprintf(stderr, "crmctl: no LifecycleService address: pass --addr or set CRM_LIFECYCLE_GRPC\n");
+      return 2;
+    }
+    // With --brokers: first waits until the lifecycle has consumed everything scoring and dedup published.
+    if (args.count("brokers") &&
+        !WaitForLag(args.at("brokers"), args.count("group") ? args.at("group") : "crm-lifecycle",
+                    {"crm.profiles.v1", "crm.scores.v1", "crm.identity.v1"}, DurationArg(args, "wait-timeout", "600s"),
+                    "lifecycle")) {
+      return 1;
+    }
+    return crm::crmctl::LifecycleCommand(addr, pos, args, DurationArg(args, "timeout", "120s"));
   }
   if (cmd == "help" || cmd == "--help") Usage(0);
   std::fprintf(stderr, "crmctl: unknown command %s\n", cmd.c_str());

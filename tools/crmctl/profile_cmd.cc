@@ -11,43 +11,17 @@
 
 #include "common/grpc/client.h"
 #include "crm/v1/profile.grpc.pb.h"
+#include "tools/crmctl/output.h"
 
 namespace crm::crmctl {
 
 namespace {
-
-std::string MoneyText(const crm::v1::Money& m) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%lld.%02lld %s", static_cast<long long>(m.minor() / 100),
-                static_cast<long long>((m.minor() < 0 ? -m.minor() : m.minor()) % 100), m.currency().c_str());
-  return buf;
-}
 
 std::string Optional(bool has, double v, const char* fmt) {
   if (!has) return "-";
   char buf[32];
   std::snprintf(buf, sizeof buf, fmt, v);
   return buf;
-}
-
-void PrintJson(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions opt;
-  opt.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, opt);
-  std::printf("%s\n", out.c_str());
-}
-
-int Failed(const char* rpc, const std::string& what, const grpc::Status& st) {
-  std::fprintf(stderr, "crmctl: %s %s: %s\n", rpc, what.c_str(), st.error_message().c_str());
-  return st.error_code() == grpc::StatusCode::NOT_FOUND ? 3 : 1;
-}
-
-// TIER_GOLD -> "gold"
-std::string Short(const std::string& enum_name, const std::string& prefix) {
-  std::string s = enum_name.rfind(prefix, 0) == 0 ? enum_name.substr(prefix.size()) : enum_name;
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 template <typename Enum>
@@ -106,10 +80,11 @@ int ProfileGet(const std::string& addr, const std::string& id_or_identifier, con
   std::printf("records    %u, events %llu\n", p.records(), static_cast<unsigned long long>(p.events()));
   for (const auto& series : p.series()) {
     const auto& i = series.indicators();
-    std::printf("\nseries %s: %s, value rank %llu of %llu\n", series.show_id().c_str(),
+    std::printf("\nseries %s: %s, value rank %llu of %llu, lifecycle stage %s\n", series.show_id().c_str(),
                 Short(crm::v1::Tier_Name(series.standing().tier()), "TIER_").c_str(),
                 static_cast<unsigned long long>(series.standing().value_rank() + 1),
-                static_cast<unsigned long long>(series.standing().series_customers()));
+                static_cast<unsigned long long>(series.standing().series_customers()),
+                series.lifecycle_stage().empty() ? "-" : series.lifecycle_stage().c_str());
     std::printf("  %-8s %-5s %-9s %-6s %-8s %-6s %-6s %s\n", "edition", "days", "exhibited", "visits", "sessions",
                 "survey", "compl.", "paid");
     for (const auto& e : series.editions()) {
