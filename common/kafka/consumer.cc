@@ -188,13 +188,20 @@ void Consumer::Close() {
   rk_ = nullptr;
 }
 
-absl::Status Consumer::Run(const BatchHandler& handler) {
+absl::Status Consumer::Run(const BatchHandler& handler) { return Run(handler, nullptr); }
+
+absl::Status Consumer::Run(const BatchHandler& handler, const std::function<absl::Status()>& idle) {
   if (auto st = Subscribe(); !st.ok()) return st;
   auto& m = Metrics();
 
   while (!stop_.load()) {
     CollectBatch();
-    if (pending_.empty()) continue;
+    if (pending_.empty()) {
+      if (idle && !stop_.load()) {
+        if (auto st = idle(); !st.ok()) log::Warn("kafka idle work failed", {{"group", options_.group_id}, {"error", st.ToString()}});
+      }
+      continue;
+    }
     std::vector<Message> batch;
     batch.swap(pending_);
     auto started = std::chrono::steady_clock::now();

@@ -67,6 +67,10 @@ class Consumer {
 
   // Consumes until Stop(); returns after leaving the group cleanly.
   absl::Status Run(const BatchHandler& handler);
+  // The same, and `idle` is called on the Run thread whenever a poll found
+  // nothing new (about every 100 ms while caught up): work a service defers
+  // until it has caught up. An error from it is logged; consuming goes on.
+  absl::Status Run(const BatchHandler& handler, const std::function<absl::Status()>& idle);
   // Pipelined: up to `max_in_flight` batches handled concurrently with the
   // polling of the next. A failed batch is handed to the handler again (after
   // back-off) before anything after it is committed.

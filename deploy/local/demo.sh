@@ -61,6 +61,15 @@ say "waiting for scoring, then the show report of $SHOW_ID $LAST_EDITION"
   >"$CRM_RUN_DIR/show_report.txt"
 scored=$(date +%s.%N)
 
+say "waiting for the lifecycle, then its funnel and the retention call list of $SHOW_ID"
+"$CRM_BIN/crmctl" lifecycle funnel "$SHOW_ID" --addr "$CRM_LIFECYCLE_GRPC" --brokers "$CRM_KAFKA_BROKERS" \
+  >"$CRM_RUN_DIR/lifecycle_funnel.txt"
+"$CRM_BIN/crmctl" lifecycle list "$SHOW_ID" weakening --type exhibitor --by contribution --limit 10 \
+  --addr "$CRM_LIFECYCLE_GRPC" >"$CRM_RUN_DIR/call_list.txt"
+"$CRM_BIN/crmctl" lifecycle eval "$SHOW_ID" --truth "$SIM/truth_stages.csv" --clusters "$CRM_RUN_DIR/stream_clusters.csv" \
+  --addr "$CRM_LIFECYCLE_GRPC" >"$CRM_RUN_DIR/lifecycle_eval.txt"
+staged=$(date +%s.%N)
+
 echo
 echo "== Report =="
 echo "Simulated: $(tr -d '\n' <"$SIM/summary.json" | head -c 400)"
@@ -72,6 +81,14 @@ printf 'Resolved %.1f s after ingest finished\n' "$(echo "$resolved - $finished"
 echo
 cat "$CRM_RUN_DIR/show_report.txt"
 printf 'Scored and reported %.1f s after dedup finished\n' "$(echo "$scored - $resolved" | bc -l)"
+echo
+cat "$CRM_RUN_DIR/lifecycle_funnel.txt"
+echo
+echo "Retention call list (weakening exhibitors by contribution, with the signals that put them there):"
+cat "$CRM_RUN_DIR/call_list.txt"
+echo
+cat "$CRM_RUN_DIR/lifecycle_eval.txt"
+printf 'Stages judged %.1f s after scoring finished\n' "$(echo "$staged - $scored" | bc -l)"
 # Rejects by reason against the simulator's ground truth.
 want=$(tail -n +2 "$SIM/truth_rejects.csv" | cut -d, -f3 | sort | uniq -c | awk '{print $2" "$1}')
 got=$(sed -n '/^Rejected inputs/,$p' "$CRM_RUN_DIR/report.txt" | tail -n +2 | awk '{print $1" "$2}' | sort)

@@ -26,6 +26,8 @@ void LifecycleApp::AddConfigKeys(config::Schema& schema) {
       .Int("lifecycle.settle_days", 7, "Days after an edition's close when its usual levels are computed")
       .Duration("lifecycle.wall_clock_lag", "0s",
                 "Also advance the clock to now minus this when events stop (0s: the events' time only)")
+      .Duration("lifecycle.resettle_interval", "5s",
+                "Least time between two recomputations of usual levels whose inputs changed (done when caught up)")
       .Duration("lifecycle.registry_load_timeout", "30s", "How long start-up waits for the show registry");
   const LifecycleRules defaults;
   for (const auto& name : RuleFields().names())
@@ -176,6 +178,16 @@ absl::Status LifecycleApp::HandleBatch(const std::vector<kafka::Message>& batch)
   return passes.status();
 }
 
+absl::Status LifecycleApp::WhenIdle() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_resettle_ < config_.GetDuration("lifecycle.resettle_interval")) return absl::OkStatus();
+  last_resettle_ = now;
+  auto today = Today();
+  if (!today.ok()) return today.status();
+  if (*today == INT64_MIN) return absl::OkStatus();
+  return engine_->Resettle(CurrentCalendars(), *today).status();
+}
+
 absl::Status LifecycleApp::StartConsuming() {
   auto copt = service::ConsumerOptionsFrom(
       config_, "crm-lifecycle", config_.GetString("lifecycle.consumer_group"),
@@ -186,7 +198,8 @@ absl::Status LifecycleApp::StartConsuming() {
   if (!consumer.ok()) return consumer.status();
   consumer_ = std::move(*consumer);
   consumer_thread_ = std::thread([this] {
-    auto st = consumer_->Run([this](const std::vector<kafka::Message>& batch) { return HandleBatch(batch); });
+    auto st = consumer_->Run([this](const std::vector<kafka::Message>& batch) { return HandleBatch(batch); },
+                             [this] { return WhenIdle(); });
     if (!st.ok()) log::Error("lifecycle consumer stopped", {{"error", st.ToString()}});
   });
   return absl::OkStatus();

@@ -5,6 +5,7 @@
 // store in Redis, the producer of crm.lifecycle.v1, the calendar timers and
 // LifecycleService. No domain logic here.
 
+#include <chrono>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -39,6 +40,9 @@ class LifecycleApp {
   // One consumed batch: the clock raised from the profiles' event times,
   // the inputs judged, then every timer due by the clock fired.
   absl::Status HandleBatch(const std::vector<kafka::Message>& batch);
+  // Caught up: the usual levels of editions whose inputs changed computed
+  // again (at most once per lifecycle.resettle_interval).
+  absl::Status WhenIdle();
 
  private:
   Calendars CurrentCalendars() const;
@@ -56,7 +60,8 @@ class LifecycleApp {
   std::unique_ptr<LifecycleStore> store_;
   std::unique_ptr<LifecycleEngine> engine_;
   std::unique_ptr<LifecycleServiceImpl> service_;
-  std::string scheduled_;  // the calendars last scheduled, serialized
+  std::string scheduled_;
+  std::chrono::steady_clock::time_point last_resettle_{};  // the calendars last scheduled, serialized
   std::unique_ptr<kafka::Consumer> consumer_;
   std::thread consumer_thread_;
 };

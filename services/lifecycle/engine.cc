@@ -64,10 +64,12 @@ absl::StatusOr<size_t> LifecycleEngine::Apply(const BatchInputs& inputs, const C
     if (!latest.count(id)) removed.insert(id);
   for (const auto& [id, p] : latest)
     if (!p->merged_into().empty()) removed.insert(id);
-  for (const auto& id : removed) {
-    if (auto st = store_.Remove(id); !st.ok()) return st;
-  }
   std::set<RecordKey> keys;
+  for (const auto& id : removed) {
+    auto series = store_.ReadCustomer(id);
+    if (!series.ok()) return series.status();
+    for (const auto& r : *series) keys.insert({id, r.show_id()});
+  }
   for (const auto& [id, p] : latest) {
     if (!p->merged_into().empty()) continue;
     for (const auto& s : p->series()) keys.insert({id, s.show_id()});
@@ -81,10 +83,37 @@ absl::StatusOr<size_t> LifecycleEngine::Apply(const BatchInputs& inputs, const C
     auto it = before->find(key);
     if (it != before->end()) records[key] = it->second;
   }
+  // A merged customer's history goes with the survivor's profile: its own
+  // transitions are withdrawn.
+  for (auto& [key, rec] : records) {
+    if (!removed.count(key.first)) continue;
+    rec.set_merged(true);
+    rec.clear_input();
+    rec.clear_retention();
+  }
   for (const auto& [id, p] : latest) {
     if (!p->merged_into().empty()) continue;
     for (const auto& s : p->series()) TakeProfile(records[{id, s.show_id()}], *p, s);
   }
+  // Settled editions whose participants' aggregates changed get their usual
+  // levels again once caught up (Resettle); marked before anything is
+  // stored, so a crash in between cannot lose the mark.
+  auto fired = store_.Fired();
+  if (!fired.ok()) return fired.status();
+  std::set<std::string> dirty;
+  for (const auto& [key, rec] : records) {
+    auto old = before->find(key);
+    std::map<std::string, std::string> was;
+    if (old != before->end())
+      for (const auto& e : old->second.input().editions()) was[e.edition_id()] = e.SerializeAsString();
+    for (const auto& e : rec.input().editions()) {
+      const std::string settle = StrCat(key.second, "|", e.edition_id(), "|settle");
+      if (!fired->count(settle)) continue;
+      auto w = was.find(e.edition_id());
+      if (w == was.end() || w->second != e.SerializeAsString()) dirty.insert(StrCat(key.second, "|", e.edition_id()));
+    }
+  }
+  if (auto st = store_.MarkDirty(dirty); !st.ok()) return st;
   for (const auto& r : inputs.retention) {
     auto it = records.find({r.customer_id, r.show_id});
     if (it == records.end()) continue;  // no profile yet: the profile brings its own later
@@ -116,6 +145,51 @@ absl::Status LifecycleEngine::Settle(const std::string& show_id, const std::stri
   return store_.StoreUsual(show_id, acc.Finish());
 }
 
+absl::Status LifecycleEngine::JudgeAll(const std::string& show, const Calendars& calendars, int64_t today,
+                                       std::string cursor, const std::string& timer, PassStats& stats,
+                                       std::chrono::steady_clock::time_point started,
+                                       const std::function<void(const PassStats&)>& progress) {
+  do {
+    auto step = store_.ScanRecords(show, cursor, options_.pass_chunk);
+    if (!step.ok()) return step.status();
+    auto published = JudgeAndStore(step->records, step->records, calendars, today);
+    if (!published.ok()) return published.status();
+    stats.judged += step->records.size();
+    stats.published += *published;
+    cursor = step->cursor;
+    if (!timer.empty() && cursor != "0") {
+      if (auto st = store_.SetProgress(timer, "j:" + cursor); !st.ok()) return st;
+    }
+    stats.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    if (progress) progress(stats);
+  } while (cursor != "0");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<PassStats>> LifecycleEngine::Resettle(const Calendars& calendars, int64_t today) {
+  auto dirty = store_.Dirty();
+  if (!dirty.ok()) return dirty.status();
+  std::vector<PassStats> out;
+  for (const auto& [edition, marks] : *dirty) {
+    const auto started = std::chrono::steady_clock::now();
+    const size_t bar = edition.find('|');
+    const std::string show = edition.substr(0, bar);
+    auto cal = calendars.find(show);
+    if (bar == std::string::npos || cal == calendars.end()) continue;
+    if (auto st = Settle(show, edition.substr(bar + 1), cal->second); !st.ok()) return st;
+    PassStats stats{edition + "|resettle"};
+    if (auto st = JudgeAll(show, calendars, today, "0", "", stats, started, nullptr); !st.ok()) return st;
+    // After the pass, so a crash redoes it; kept if marked again meanwhile.
+    if (auto st = store_.ClearDirty(edition, marks); !st.ok()) return st;
+    log::Info("lifecycle usual levels computed again", {{"edition", edition},
+                                                        {"judged", static_cast<long long>(stats.judged)},
+                                                        {"published", static_cast<long long>(stats.published)},
+                                                        {"ms", static_cast<long long>(stats.took.count())}});
+    out.push_back(std::move(stats));
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<PassStats>> LifecycleEngine::RunDue(const Calendars& calendars, int64_t today,
                                                                const std::function<void(const PassStats&)>& progress) {
   auto due = store_.DueTimers(today);
@@ -134,6 +208,7 @@ absl::StatusOr<std::vector<PassStats>> LifecycleEngine::RunDue(const Calendars& 
     if (cal == calendars.end()) continue;  // the series is not in the registry (yet)
     auto prog = store_.Progress(timer);
     if (!prog.ok()) return prog.status();
+    // "u:0": the settle point's levels first; "j:<cursor>": judging from the cursor.
     std::string progress_text = prog->empty() ? (parts[2] == "settle" ? "u:0" : "j:0") : *prog;
     if (progress_text.rfind("u:", 0) == 0) {
       if (auto st = Settle(show, parts[1], cal->second); !st.ok()) return st;
@@ -141,21 +216,8 @@ absl::StatusOr<std::vector<PassStats>> LifecycleEngine::RunDue(const Calendars& 
       if (auto st = store_.SetProgress(timer, progress_text); !st.ok()) return st;
     }
     PassStats stats{timer};
-    std::string cursor = progress_text.substr(2);
-    do {
-      auto step = store_.ScanRecords(show, cursor, options_.pass_chunk);
-      if (!step.ok()) return step.status();
-      auto published = JudgeAndStore(step->records, step->records, calendars, today);
-      if (!published.ok()) return published.status();
-      stats.judged += step->records.size();
-      stats.published += *published;
-      cursor = step->cursor;
-      if (cursor != "0") {
-        if (auto st = store_.SetProgress(timer, "j:" + cursor); !st.ok()) return st;
-      }
-      stats.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-      if (progress) progress(stats);
-    } while (cursor != "0");
+    if (auto st = JudgeAll(show, calendars, today, progress_text.substr(2), timer, stats, started, progress); !st.ok())
+      return st;
     if (auto st = store_.CompleteTimer(timer); !st.ok()) return st;
     log::Info("lifecycle timer fired", {{"timer", timer},
                                         {"day", static_cast<long long>(day)},

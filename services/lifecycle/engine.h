@@ -79,10 +79,22 @@ class LifecycleEngine {
   absl::StatusOr<std::vector<PassStats>> RunDue(const Calendars& calendars, int64_t today,
                                                 const std::function<void(const PassStats&)>& progress = nullptr);
 
+  // The usual levels of every settled edition whose participants' inputs
+  // changed since (events out of order, a source loaded late), computed
+  // again over the whole series, and every member judged again: once the
+  // inputs stop changing, the levels are those of the final inputs, however
+  // they arrived. The service calls it when it has caught up.
+  absl::StatusOr<std::vector<PassStats>> Resettle(const Calendars& calendars, int64_t today);
+
  private:
   absl::StatusOr<size_t> JudgeAndStore(std::map<RecordKey, crm::v1::LifecycleRecord> records,
                                        const std::map<RecordKey, crm::v1::LifecycleRecord>& before,
                                        const Calendars& calendars, int64_t today);
+  // Every member of a series judged, from `cursor`; with a timer, its
+  // progress is stored after each chunk.
+  absl::Status JudgeAll(const std::string& show, const Calendars& calendars, int64_t today, std::string cursor,
+                        const std::string& timer, PassStats& stats, std::chrono::steady_clock::time_point started,
+                        const std::function<void(const PassStats&)>& progress);
   absl::Status Settle(const std::string& show_id, const std::string& edition_id, const std::vector<CalendarEdition>& cal);
   absl::StatusOr<SeriesContext> ContextOf(const std::string& show_id, const Calendars& calendars);
 

@@ -55,7 +55,7 @@ grpc::Status LifecycleServiceImpl::GetStage(grpc::ServerContext*, const crm::v1:
   auto records = store_.ReadCustomer(req->customer_id());
   if (!records.ok()) return FromStatus(records.status());
   for (const auto& r : *records)
-    if (req->show_id().empty() || r.show_id() == req->show_id()) FillStage(r, resp->add_stages());
+    if (!r.merged() && (req->show_id().empty() || r.show_id() == req->show_id())) FillStage(r, resp->add_stages());
   if (resp->stages_size() == 0)
     return {grpc::StatusCode::NOT_FOUND, StrCat("no lifecycle stage for customer ", req->customer_id())};
   auto clock = store_.Clock(options_.partitions);

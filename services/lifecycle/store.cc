@@ -38,6 +38,13 @@ end
 return 1
 )lua");
 
+// KEYS[1] dirty hash; ARGV[1] edition, ARGV[2] the marks it had when its
+// pass began: cleared only if nothing marked it since.
+const redis::Script kClearDirty(R"lua(
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 1
+)lua");
+
 absl::Status ReplyErrors(const std::vector<redis::Reply>& replies) {
   for (const auto& r : replies)
     if (r.is_error()) return absl::FailedPreconditionError("redis: " + r.str);
@@ -123,24 +130,14 @@ absl::Status LifecycleStore::Write(const std::vector<crm::v1::LifecycleRecord>& 
   for (const auto& r : records) {
     if (auto it = before.find({r.customer_id(), r.show_id()}); it != before.end()) IndexCommands(it->second, false, cmds);
     cmds.push_back({"HSET", RecordKeyOf(r.customer_id()), r.show_id(), r.SerializeAsString()});
+    if (r.merged()) {
+      cmds.push_back({"SREM", prefix_ + "members:" + r.show_id(), r.customer_id()});
+      continue;
+    }
     cmds.push_back({"SADD", prefix_ + "members:" + r.show_id(), r.customer_id()});
     IndexCommands(r, true, cmds);
   }
   if (cmds.empty()) return absl::OkStatus();
-  auto replies = redis_.Pipeline(cmds);
-  if (!replies.ok()) return replies.status();
-  return ReplyErrors(*replies);
-}
-
-absl::Status LifecycleStore::Remove(const std::string& customer_id) {
-  auto records = ReadCustomer(customer_id);
-  if (!records.ok()) return records.status();
-  std::vector<redis::Command> cmds;
-  for (const auto& r : *records) {
-    IndexCommands(r, false, cmds);
-    cmds.push_back({"SREM", prefix_ + "members:" + r.show_id(), customer_id});
-  }
-  cmds.push_back({"DEL", RecordKeyOf(customer_id)});
   auto replies = redis_.Pipeline(cmds);
   if (!replies.ok()) return replies.status();
   return ReplyErrors(*replies);
@@ -295,6 +292,31 @@ absl::StatusOr<std::map<std::string, int64_t>> LifecycleStore::Fired() {
   for (size_t i = 0; i + 1 < reply->elements.size(); i += 2)
     out[reply->elements[i].str] = std::atoll(reply->elements[i + 1].str.c_str());
   return out;
+}
+
+absl::Status LifecycleStore::MarkDirty(const std::set<std::string>& editions) {
+  if (editions.empty()) return absl::OkStatus();
+  std::vector<redis::Command> cmds;
+  for (const auto& e : editions) cmds.push_back({"HINCRBY", T("dirty"), e, "1"});
+  auto replies = redis_.Pipeline(cmds);
+  if (!replies.ok()) return replies.status();
+  return ReplyErrors(*replies);
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> LifecycleStore::Dirty() {
+  auto reply = redis_.Run({"HGETALL", T("dirty")});
+  if (!reply.ok()) return reply.status();
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (size_t i = 0; i + 1 < reply->elements.size(); i += 2)
+    out.emplace_back(reply->elements[i].str, std::atoll(reply->elements[i + 1].str.c_str()));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+absl::Status LifecycleStore::ClearDirty(const std::string& edition, int64_t marks) {
+  redis::Command cmd = kClearDirty.Call(1);
+  cmd.insert(cmd.end(), {T("dirty"), edition, std::to_string(marks)});
+  return redis_.Run(cmd).status();
 }
 
 absl::StatusOr<std::vector<std::string>> LifecycleStore::InStage(const std::string& show_id,

@@ -14,6 +14,8 @@
 //   <p>{t}:timers                zset  "<show>|<edition>|<kind>" -> the day it is due
 //   <p>{t}:progress              hash  timer -> "<phase>:<scan cursor>" of a pass under way
 //   <p>{t}:fired                 hash  timer -> passes completed (1 once fired)
+//   <p>{t}:dirty                 hash  "<show>|<edition>" -> marks: settled editions whose
+//                                      participants' inputs changed since
 //
 // A record key holds one customer's series (its id in a hash tag); the timer
 // keys share the {t} tag, so the scripts that move a timer run on one node
@@ -45,14 +47,11 @@ class LifecycleStore {
   absl::StatusOr<std::map<RecordKey, crm::v1::LifecycleRecord>> Read(const std::set<RecordKey>& keys);
   // Every series of one customer.
   absl::StatusOr<std::vector<crm::v1::LifecycleRecord>> ReadCustomer(const std::string& customer_id);
-  // Records stored with the indexes they are in now (stage, warnings);
-  // `before` the stored ones, to leave the indexes they were in.
+  // Records stored with the indexes they are in now (stage, warnings; a
+  // merged one in none, and not a member); `before` the stored ones, to
+  // leave the indexes they were in.
   absl::Status Write(const std::vector<crm::v1::LifecycleRecord>& records,
                      const std::map<RecordKey, crm::v1::LifecycleRecord>& before);
-  // A customer merged into another: its records and index entries removed
-  // (the survivor's profile carries the joined history).
-  absl::Status Remove(const std::string& customer_id);
-
   // One step of a scan over a series' members: the next cursor ("0" at the end).
   absl::StatusOr<std::pair<std::string, std::vector<std::string>>> ScanMembers(const std::string& show_id,
                                                                                const std::string& cursor,
@@ -87,6 +86,14 @@ class LifecycleStore {
   absl::Status CompleteTimer(const std::string& timer);
   // Passes completed per timer.
   absl::StatusOr<std::map<std::string, int64_t>> Fired();
+
+  // Settled editions whose participants' inputs changed: their usual
+  // levels are computed again once the service has caught up.
+  absl::Status MarkDirty(const std::set<std::string>& editions);
+  // (edition, marks so far)
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> Dirty();
+  // Cleared unless marked again since it had `marks`.
+  absl::Status ClearDirty(const std::string& edition, int64_t marks);
 
   // Customers in a stage by value or contribution, highest first.
   absl::StatusOr<std::vector<std::string>> InStage(const std::string& show_id, crm::v1::LifecycleStage stage,

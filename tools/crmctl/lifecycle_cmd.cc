@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common/grpc/client.h"
+#include "common/kafka/reader.h"
 #include "common/normalize/time.h"
 #include "crm/v1/lifecycle.grpc.pb.h"
 #include "tools/crmctl/output.h"
@@ -56,6 +57,8 @@ int Usage() {
                "       crmctl lifecycle funnel SHOW [--json]\n"
                "       crmctl lifecycle warnings [--since YYYY-MM-DD] [--show S] [--limit 100] [--json]\n"
                "       crmctl lifecycle eval SHOW --truth truth_stages.csv --clusters clusters.csv [--json]\n"
+               "       crmctl lifecycle export SHOW                 (JSON lines)\n"
+               "       crmctl lifecycle published --brokers LIST [--topic crm.lifecycle.v1]   (JSON lines)\n"
                "  (LifecycleService at --addr, else $CRM_LIFECYCLE_GRPC; with --brokers, first waits for the\n"
                "   lifecycle group to catch up; stages: cultivation confirmation trust weakening dissolution)\n");
   return 2;
@@ -200,6 +203,59 @@ int Warnings(Stub& stub, const Args& args, std::chrono::milliseconds timeout) {
   return 0;
 }
 
+// JSON lines of every customer's stages and history in a series.
+int Export(Stub& stub, const std::string& show, std::chrono::milliseconds timeout) {
+  crm::v1::ExportSeriesRequest req;
+  req.set_show_id(show);
+  auto ctx = grpcutil::MakeContext(timeout);
+  auto reader = stub.ExportSeries(ctx.get(), req);
+  for (crm::v1::CustomerStage s; reader->Read(&s);) PrintJson(s);
+  if (auto st = reader->Finish(); !st.ok()) return Failed("ExportSeries", show, st);
+  return 0;
+}
+
+// What a lifecycle topic holds: each transition id at its highest revision
+// (JSON lines by id, withdrawn ones included), then on stderr the records
+// read, the distinct ids and the records repeated with the same id and
+// revision (a republish after a crash).
+int Published(const Args& args, std::chrono::milliseconds timeout) {
+  if (!args.count("brokers")) return Usage();
+  const std::string topic = args.count("topic") ? args.at("topic") : "crm.lifecycle.v1";
+  auto reader = kafka::TopicReader::Create(args.at("brokers"), topic, "crmctl-lifecycle-published", timeout);
+  if (!reader.ok()) {
+    std::fprintf(stderr, "crmctl: %s\n", reader.status().ToString().c_str());
+    return 1;
+  }
+  std::map<std::string, crm::v1::StageTransition> latest;
+  uint64_t records = 0, repeated = 0, unreadable = 0;
+  auto st = (*reader)->ReadToEnd(
+      [&](const kafka::Message& m) {
+        ++records;
+        crm::v1::StageTransition t;
+        if (!t.ParseFromString(m.value)) {
+          ++unreadable;
+          return;
+        }
+        auto [it, fresh] = latest.try_emplace(t.transition_id(), t);
+        if (fresh) return;
+        if (t.revision() == it->second.revision()) {
+          ++repeated;
+        } else if (t.revision() > it->second.revision()) {
+          it->second = std::move(t);
+        }
+      },
+      timeout);
+  if (!st.ok()) {
+    std::fprintf(stderr, "crmctl: reading %s: %s\n", topic.c_str(), st.ToString().c_str());
+    return 1;
+  }
+  for (const auto& [id, t] : latest) PrintJson(t);
+  std::fprintf(stderr, "%s: %llu records, %zu transition ids, %llu repeated with the same revision, %llu unreadable\n",
+               topic.c_str(), static_cast<unsigned long long>(records), latest.size(),
+               static_cast<unsigned long long>(repeated), static_cast<unsigned long long>(unreadable));
+  return unreadable ? 1 : 0;
+}
+
 int Eval(Stub& stub, const std::string& show, const Args& args, std::chrono::milliseconds timeout) {
   if (!args.count("truth") || !args.count("clusters")) return Usage();
   auto truth = lifecycle::LoadTruth(args.at("truth"));
@@ -246,6 +302,7 @@ std::string LifecycleAddr(const Args& args) {
 int LifecycleCommand(const std::string& addr, const std::vector<std::string>& pos, const Args& args,
                      std::chrono::milliseconds timeout) {
   if (pos.empty()) return Usage();
+  if (pos[0] == "published" && pos.size() == 1) return Published(args, timeout);
   auto stub = crm::v1::LifecycleService::NewStub(grpcutil::MakeChannel(addr));
   const std::string& sub = pos[0];
   if (sub == "get" && pos.size() == 2) return Get(*stub, pos[1], args, timeout);
@@ -253,6 +310,7 @@ int LifecycleCommand(const std::string& addr, const std::vector<std::string>& po
   if (sub == "funnel" && pos.size() == 2) return Funnel(*stub, pos[1], args, timeout);
   if (sub == "warnings" && pos.size() == 1) return Warnings(*stub, args, timeout);
   if (sub == "eval" && pos.size() == 2) return Eval(*stub, pos[1], args, timeout);
+  if (sub == "export" && pos.size() == 2) return Export(*stub, pos[1], timeout);
   return Usage();
 }
 

@@ -6,6 +6,8 @@
 //   lifecycle funnel SHOW
 //   lifecycle warnings [--since YYYY-MM-DD] [--show S] [--limit 100]
 //   lifecycle eval SHOW --truth truth_stages.csv --clusters clusters.csv
+//   lifecycle export SHOW                          every customer, JSON lines
+//   lifecycle published --brokers LIST [--topic T]  a lifecycle topic's transitions, JSON lines
 // Tables for people, --json (proto JSON) for scripts.
 
 #include <chrono>

@@ -505,12 +505,12 @@ int main(int argc, char** argv) {
   }
   if (cmd == "lifecycle") {
     const std::string addr = crm::crmctl::LifecycleAddr(args);
-    if (addr.empty()) {
+    if (addr.empty() && !(pos.size() == 1 && pos[0] == "published")) {
       std::fprintf(stderr, "crmctl: no LifecycleService address: pass --addr or set CRM_LIFECYCLE_GRPC\n");
       return 2;
     }
     // With --brokers: first waits until the lifecycle has consumed everything scoring and dedup published.
-    if (args.count("brokers") &&
+    if (args.count("brokers") && !(pos.size() == 1 && pos[0] == "published") &&
         !WaitForLag(args.at("brokers"), args.count("group") ? args.at("group") : "crm-lifecycle",
                     {"crm.profiles.v1", "crm.scores.v1", "crm.identity.v1"}, DurationArg(args, "wait-timeout", "600s"),
                     "lifecycle")) {

@@ -134,6 +134,7 @@ void TakeProfile(crm::v1::LifecycleRecord& record, const crm::v1::Profile& profi
   record.set_contribution_minor(series.indicators().contribution_lifetime().minor());
   record.set_currency(series.indicators().contribution_lifetime().currency());
   record.set_last_event_ms(profile.last_event_ms());
+  record.set_merged(false);
   *record.mutable_input() = series;
   record.mutable_input()->clear_indicators();
   record.mutable_input()->clear_standing();
