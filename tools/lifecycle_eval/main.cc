@@ -1,7 +1,7 @@
 // crm-lifecycle-eval: the stage machine over saved profiles, offline.
 //
 //   crm-lifecycle-eval --profiles PROFILES.jsonl --show SHOW.json --stages OUT.csv --transitions OUT.csv
-//                      [--today YYYY-MM-DD]
+//                      [--today YYYY-MM-DD] [--truth truth_stages.csv --clusters clusters.csv]
 //
 // PROFILES.jsonl: one crm.v1.Profile in proto JSON per line, the latest per
 // customer (crm-scoring train --save-profiles); SHOW.json: the series
@@ -9,9 +9,10 @@
 // edition (customer_id,show_id,edition_id,stage) and every transition
 // (customer_id,show_id,edition_id,day,from,to,rule,evidence), all
 // evaluation points up to --today (default: every point of the calendar).
-// tests/e2e/lifecycle_truth.py scores the output against the simulator's
-// truth. The lifecycle service will judge the same way from the same
-// profiles.
+// With --truth and --clusters (crmctl dedup-report --clusters), the stages
+// are scored against the simulator's truth as `crmctl lifecycle eval` scores
+// the service's (truth_eval.h). The service judges the same way from the
+// same profiles; this tool tries rule changes without a stack.
 
 #include <google/protobuf/util/json_util.h>
 
@@ -25,6 +26,7 @@
 #include "common/normalize/time.h"
 #include "services/lifecycle/domain/from_profile.h"
 #include "services/lifecycle/domain/machine.h"
+#include "tools/lifecycle_eval/truth_eval.h"
 
 namespace {
 
@@ -95,12 +97,17 @@ int main(int argc, char** argv) {
   std::map<std::pair<std::string, int>, crm::lifecycle::UsualLevel> usual;
   for (const auto& [key, obs] : by_edition_type) usual[key] = crm::lifecycle::UsualLevelOf(obs);
   const size_t customers = all.size();
+  std::vector<crm::lifecycle::JudgedCustomer> judged;
   for (auto& j : all) {
     for (const auto& ed : j.history.calendar) {
       if (auto u = usual.find({ed.edition_id, j.type}); u != usual.end()) j.history.usual[ed.edition_id] = u->second;
     }
     auto ev = crm::lifecycle::Evaluate(j.history, rules);
     const std::string& show = series.show_id();
+    crm::lifecycle::JudgedCustomer jc{j.customer_id, {}, {}};
+    for (const auto& es : ev.editions) jc.stage_at[es.edition_id] = std::string(crm::lifecycle::StageName(es.stage));
+    for (const auto& t : ev.transitions) jc.changes.emplace_back(t.day, std::string(crm::lifecycle::StageName(t.to)));
+    judged.push_back(std::move(jc));
     for (const auto& es : ev.editions)
       stages << j.customer_id << "," << show << "," << es.edition_id << "," << crm::lifecycle::StageName(es.stage)
              << "\n";
@@ -118,5 +125,12 @@ int main(int argc, char** argv) {
     }
   }
   std::printf("crm-lifecycle-eval: %zu customers of %s judged\n", customers, series.show_id().c_str());
+  if (args.count("truth") && args.count("clusters")) {
+    auto truth = crm::lifecycle::LoadTruth(args["truth"]);
+    if (!truth.ok()) return Fail(truth.status().ToString());
+    auto person = crm::lifecycle::PersonsOfCustomers(args["clusters"], *truth);
+    if (!person.ok()) return Fail(person.status().ToString());
+    std::printf("%s", crm::lifecycle::FormatScore(crm::lifecycle::ScoreAgainstTruth(judged, *person, *truth)).c_str());
+  }
   return 0;
 }
