@@ -6,8 +6,8 @@
 #include "common/log/log.h"
 #include "common/normalize/time.h"
 #include "common/util/strings.h"
-#include "crm/v1/identity.pb.h"
 #include "services/lifecycle/domain/from_profile.h"
+#include "services/lifecycle/inputs.h"
 
 namespace crm::lifecycle {
 
@@ -120,42 +120,9 @@ absl::StatusOr<int64_t> LifecycleApp::Today() {
 }
 
 absl::Status LifecycleApp::HandleBatch(const std::vector<kafka::Message>& batch) {
-  const std::string& profiles_topic = config_.GetString("lifecycle.profiles_topic");
-  const std::string& scores_topic = config_.GetString("lifecycle.scores_topic");
-  BatchInputs in;
   std::map<int32_t, int64_t> latest;  // profiles partition -> latest event time
-  for (const auto& m : batch) {
-    auto skipped = [&](const char* what) {
-      log::Warn(StrCat("unreadable ", what, " skipped"), {{"topic", m.topic},
-                                                        {"partition", static_cast<long long>(m.partition)},
-                                                        {"offset", static_cast<long long>(m.offset)}});
-    };
-    if (m.topic == profiles_topic) {
-      crm::v1::Profile p;
-      if (!p.ParseFromString(m.value) || p.customer_id().empty()) {
-        skipped("profile");
-        continue;
-      }
-      auto& t = latest[m.partition];
-      t = std::max(t, p.last_event_ms());
-      in.profiles.push_back(std::move(p));
-    } else if (m.topic == scores_topic) {
-      crm::v1::ScoreChange c;
-      if (!c.ParseFromString(m.value)) {
-        skipped("score change");
-        continue;
-      }
-      if (c.indicator() != "retention_probability" || c.new_value().empty()) continue;
-      in.retention.push_back({c.customer_id(), c.show_id(), std::atof(c.new_value().c_str()), c.at_ms()});
-    } else {
-      crm::v1::IdentityEvent ev;
-      if (!ev.ParseFromString(m.value)) {
-        skipped("identity change");
-        continue;
-      }
-      if (ev.has_merged()) in.merged.push_back(ev.merged().merged_id());
-    }
-  }
+  const BatchInputs in = InputsOf(
+      batch, {config_.GetString("lifecycle.profiles_topic"), config_.GetString("lifecycle.scores_topic")}, &latest);
   const Calendars calendars = CurrentCalendars();
   if (std::string digest = [&] {
         std::string d;

@@ -1,7 +1,5 @@
 #include "services/lifecycle/engine.h"
 
-#include <google/protobuf/util/message_differencer.h>
-
 #include <set>
 
 #include "common/log/log.h"
@@ -31,11 +29,12 @@ absl::StatusOr<SeriesContext> LifecycleEngine::ContextOf(const std::string& show
 }
 
 absl::StatusOr<size_t> LifecycleEngine::JudgeAndStore(std::map<RecordKey, crm::v1::LifecycleRecord> records,
-                                                      const std::map<RecordKey, crm::v1::LifecycleRecord>& before,
+                                                      const std::map<RecordKey, std::string>& before_raw,
                                                       const Calendars& calendars, int64_t today) {
   std::map<std::string, SeriesContext> contexts;
   std::vector<crm::v1::StageTransition> published;
   std::vector<crm::v1::LifecycleRecord> changed;
+  std::map<RecordKey, crm::v1::LifecycleRecord> before;  // of the changed ones, for the indexes they leave
   for (auto& [key, rec] : records) {
     auto ctx = contexts.find(key.second);
     if (ctx == contexts.end()) {
@@ -45,9 +44,12 @@ absl::StatusOr<size_t> LifecycleEngine::JudgeAndStore(std::map<RecordKey, crm::v
     }
     Judged j = Judge(std::move(rec), ctx->second, today, options_.rules);
     for (auto& t : j.published) published.push_back(std::move(t));
-    auto old = before.find(key);
-    if (old == before.end() || !google::protobuf::util::MessageDifferencer::Equals(old->second, j.record))
-      changed.push_back(std::move(j.record));
+    auto old = before_raw.find(key);
+    if (old != before_raw.end()) {
+      if (old->second == j.record.SerializeAsString()) continue;
+      if (!before[key].ParseFromString(old->second)) return absl::DataLossError("unreadable lifecycle record of " + key.first);
+    }
+    changed.push_back(std::move(j.record));
   }
   if (!published.empty()) {
     if (auto st = publish_(published); !st.ok()) return st;
@@ -76,12 +78,14 @@ absl::StatusOr<size_t> LifecycleEngine::Apply(const BatchInputs& inputs, const C
   }
   for (const auto& r : inputs.retention)
     if (!removed.count(r.customer_id)) keys.insert({r.customer_id, r.show_id});
-  auto before = store_.Read(keys);
-  if (!before.ok()) return before.status();
+  auto before_raw = store_.ReadRaw(keys);
+  if (!before_raw.ok()) return before_raw.status();
   std::map<RecordKey, crm::v1::LifecycleRecord> records;
-  for (const auto& key : keys) {
-    auto it = before->find(key);
-    if (it != before->end()) records[key] = it->second;
+  std::map<RecordKey, std::map<std::string, std::string>> was;  // edition aggregates as stored
+  for (const auto& [key, bytes] : *before_raw) {
+    auto& rec = records[key];
+    if (!rec.ParseFromString(bytes)) return absl::DataLossError("unreadable lifecycle record of " + key.first);
+    for (const auto& e : rec.input().editions()) was[key][e.edition_id()] = e.SerializeAsString();
   }
   // A merged customer's history goes with the survivor's profile: its own
   // transitions are withdrawn.
@@ -102,15 +106,11 @@ absl::StatusOr<size_t> LifecycleEngine::Apply(const BatchInputs& inputs, const C
   if (!fired.ok()) return fired.status();
   std::set<std::string> dirty;
   for (const auto& [key, rec] : records) {
-    auto old = before->find(key);
-    std::map<std::string, std::string> was;
-    if (old != before->end())
-      for (const auto& e : old->second.input().editions()) was[e.edition_id()] = e.SerializeAsString();
+    const auto& stored = was[key];
     for (const auto& e : rec.input().editions()) {
-      const std::string settle = StrCat(key.second, "|", e.edition_id(), "|settle");
-      if (!fired->count(settle)) continue;
-      auto w = was.find(e.edition_id());
-      if (w == was.end() || w->second != e.SerializeAsString()) dirty.insert(StrCat(key.second, "|", e.edition_id()));
+      if (!fired->count(StrCat(key.second, "|", e.edition_id(), "|settle"))) continue;
+      auto w = stored.find(e.edition_id());
+      if (w == stored.end() || w->second != e.SerializeAsString()) dirty.insert(StrCat(key.second, "|", e.edition_id()));
     }
   }
   if (auto st = store_.MarkDirty(dirty); !st.ok()) return st;
@@ -120,7 +120,7 @@ absl::StatusOr<size_t> LifecycleEngine::Apply(const BatchInputs& inputs, const C
     auto cal = calendars.find(r.show_id);
     if (cal != calendars.end()) TakeRetention(it->second, cal->second, r.probability, r.at_ms);
   }
-  return JudgeAndStore(std::move(records), *before, calendars, today);
+  return JudgeAndStore(std::move(records), *before_raw, calendars, today);
 }
 
 absl::Status LifecycleEngine::Schedule(const Calendars& calendars) {
@@ -152,9 +152,10 @@ absl::Status LifecycleEngine::JudgeAll(const std::string& show, const Calendars&
   do {
     auto step = store_.ScanRecords(show, cursor, options_.pass_chunk);
     if (!step.ok()) return step.status();
-    auto published = JudgeAndStore(step->records, step->records, calendars, today);
+    const size_t judged = step->records.size();
+    auto published = JudgeAndStore(std::move(step->records), step->raw, calendars, today);
     if (!published.ok()) return published.status();
-    stats.judged += step->records.size();
+    stats.judged += judged;
     stats.published += *published;
     cursor = step->cursor;
     if (!timer.empty() && cursor != "0") {

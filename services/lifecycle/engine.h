@@ -87,9 +87,11 @@ class LifecycleEngine {
   absl::StatusOr<std::vector<PassStats>> Resettle(const Calendars& calendars, int64_t today);
 
  private:
+  // `before_raw`: the stored bytes of the records (missing: new ones); only
+  // records that differ from them are written.
   absl::StatusOr<size_t> JudgeAndStore(std::map<RecordKey, crm::v1::LifecycleRecord> records,
-                                       const std::map<RecordKey, crm::v1::LifecycleRecord>& before,
-                                       const Calendars& calendars, int64_t today);
+                                       const std::map<RecordKey, std::string>& before_raw, const Calendars& calendars,
+                                       int64_t today);
   // Every member of a series judged, from `cursor`; with a timer, its
   // progress is stored after each chunk.
   absl::Status JudgeAll(const std::string& show, const Calendars& calendars, int64_t today, std::string cursor,

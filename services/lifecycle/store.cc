@@ -68,23 +68,40 @@ std::string LifecycleStore::StageKey(const std::string& show, crm::v1::Lifecycle
   return StrCat(prefix_, by_contribution ? "contrib:" : "stage:", show, ":", std::to_string(static_cast<int>(s)));
 }
 
-absl::StatusOr<std::map<RecordKey, crm::v1::LifecycleRecord>> LifecycleStore::Read(const std::set<RecordKey>& keys) {
+absl::StatusOr<std::map<RecordKey, std::string>> LifecycleStore::ReadRaw(const std::set<RecordKey>& keys) {
   std::vector<redis::Command> cmds;
   for (const auto& [cid, show] : keys) cmds.push_back({"HGET", RecordKeyOf(cid), show});
-  std::map<RecordKey, crm::v1::LifecycleRecord> out;
+  std::map<RecordKey, std::string> out;
   if (cmds.empty()) return out;
   auto replies = redis_.Pipeline(cmds);
   if (!replies.ok()) return replies.status();
   if (auto st = ReplyErrors(*replies); !st.ok()) return st;
   size_t i = 0;
   for (const auto& key : keys) {
-    const auto& r = (*replies)[i++];
-    if (r.is_nil()) continue;
-    crm::v1::LifecycleRecord rec;
-    if (!rec.ParseFromString(r.str)) return absl::DataLossError("unreadable lifecycle record of " + key.first);
-    out.emplace(key, std::move(rec));
+    auto& r = (*replies)[i++];
+    if (!r.is_nil()) out.emplace(key, std::move(r.str));
   }
   return out;
+}
+
+namespace {
+
+absl::StatusOr<std::map<RecordKey, crm::v1::LifecycleRecord>> Parsed(const std::map<RecordKey, std::string>& raw) {
+  std::map<RecordKey, crm::v1::LifecycleRecord> out;
+  for (const auto& [key, bytes] : raw) {
+    crm::v1::LifecycleRecord rec;
+    if (!rec.ParseFromString(bytes)) return absl::DataLossError("unreadable lifecycle record of " + key.first);
+    out.emplace_hint(out.end(), key, std::move(rec));
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::map<RecordKey, crm::v1::LifecycleRecord>> LifecycleStore::Read(const std::set<RecordKey>& keys) {
+  auto raw = ReadRaw(keys);
+  if (!raw.ok()) return raw.status();
+  return Parsed(*raw);
 }
 
 absl::StatusOr<std::vector<crm::v1::LifecycleRecord>> LifecycleStore::ReadCustomer(const std::string& customer_id) {
@@ -100,42 +117,42 @@ absl::StatusOr<std::vector<crm::v1::LifecycleRecord>> LifecycleStore::ReadCustom
   return out;
 }
 
-void LifecycleStore::IndexCommands(const crm::v1::LifecycleRecord& r, bool add,
-                                   std::vector<redis::Command>& out) const {
+std::map<std::pair<std::string, std::string>, std::string> LifecycleStore::IndexEntries(
+    const crm::v1::LifecycleRecord& r) const {
+  std::map<std::pair<std::string, std::string>, std::string> out;  // (zset, member) -> score
+  if (r.merged()) return out;
   const std::string& cid = r.customer_id();
   if (r.stage() != crm::v1::LIFECYCLE_STAGE_UNSPECIFIED) {
-    if (add) {
-      out.push_back({"ZADD", StageKey(r.show_id(), r.stage(), false), Num(r.value()), cid});
-      out.push_back({"ZADD", StageKey(r.show_id(), r.stage(), true), Num(r.contribution_minor()), cid});
-    } else {
-      out.push_back({"ZREM", StageKey(r.show_id(), r.stage(), false), cid});
-      out.push_back({"ZREM", StageKey(r.show_id(), r.stage(), true), cid});
-    }
+    out[{StageKey(r.show_id(), r.stage(), false), cid}] = Num(r.value());
+    out[{StageKey(r.show_id(), r.stage(), true), cid}] = Num(r.contribution_minor());
   }
   for (const auto& t : r.transitions()) {
     if (t.withdrawn() || t.to() != crm::v1::LIFECYCLE_STAGE_WEAKENING) continue;
-    const std::string member =
-        StrCat(r.show_id(), "|", cid, "|", std::to_string(normalize::UtcDayOfMillis(t.event_time_ms())));
-    if (add) {
-      out.push_back({"ZADD", prefix_ + "warnings", Num(t.event_time_ms()), member});
-    } else {
-      out.push_back({"ZREM", prefix_ + "warnings", member});
-    }
+    out[{prefix_ + "warnings",
+         StrCat(r.show_id(), "|", cid, "|", std::to_string(normalize::UtcDayOfMillis(t.event_time_ms())))}] =
+        Num(t.event_time_ms());
   }
+  return out;
 }
 
 absl::Status LifecycleStore::Write(const std::vector<crm::v1::LifecycleRecord>& records,
                                    const std::map<RecordKey, crm::v1::LifecycleRecord>& before) {
   std::vector<redis::Command> cmds;
   for (const auto& r : records) {
-    if (auto it = before.find({r.customer_id(), r.show_id()}); it != before.end()) IndexCommands(it->second, false, cmds);
+    auto it = before.find({r.customer_id(), r.show_id()});
+    const bool was_member = it != before.end() && !it->second.merged();
     cmds.push_back({"HSET", RecordKeyOf(r.customer_id()), r.show_id(), r.SerializeAsString()});
-    if (r.merged()) {
-      cmds.push_back({"SREM", prefix_ + "members:" + r.show_id(), r.customer_id()});
-      continue;
+    if (r.merged() && was_member) cmds.push_back({"SREM", prefix_ + "members:" + r.show_id(), r.customer_id()});
+    if (!r.merged() && !was_member) cmds.push_back({"SADD", prefix_ + "members:" + r.show_id(), r.customer_id()});
+    // Only the index entries that changed.
+    const auto now = IndexEntries(r);
+    const auto was = it != before.end() ? IndexEntries(it->second) : decltype(now){};
+    for (const auto& [entry, score] : was)
+      if (!now.count(entry)) cmds.push_back({"ZREM", entry.first, entry.second});
+    for (const auto& [entry, score] : now) {
+      auto w = was.find(entry);
+      if (w == was.end() || w->second != score) cmds.push_back({"ZADD", entry.first, score, entry.second});
     }
-    cmds.push_back({"SADD", prefix_ + "members:" + r.show_id(), r.customer_id()});
-    IndexCommands(r, true, cmds);
   }
   if (cmds.empty()) return absl::OkStatus();
   auto replies = redis_.Pipeline(cmds);
@@ -159,9 +176,11 @@ absl::StatusOr<LifecycleStore::RecordsStep> LifecycleStore::ScanRecords(const st
   if (!step.ok()) return step.status();
   std::set<RecordKey> keys;
   for (const auto& id : step->second) keys.insert({id, show_id});
-  auto records = Read(keys);
+  auto raw = ReadRaw(keys);
+  if (!raw.ok()) return raw.status();
+  auto records = Parsed(*raw);
   if (!records.ok()) return records.status();
-  return RecordsStep{step->first, std::move(*records)};
+  return RecordsStep{step->first, std::move(*records), std::move(*raw)};
 }
 
 absl::Status LifecycleStore::ForEachRecord(const std::string& show_id, size_t count,

@@ -45,6 +45,8 @@ class LifecycleStore {
 
   // Stored records (missing ones are absent).
   absl::StatusOr<std::map<RecordKey, crm::v1::LifecycleRecord>> Read(const std::set<RecordKey>& keys);
+  // The same as stored bytes.
+  absl::StatusOr<std::map<RecordKey, std::string>> ReadRaw(const std::set<RecordKey>& keys);
   // Every series of one customer.
   absl::StatusOr<std::vector<crm::v1::LifecycleRecord>> ReadCustomer(const std::string& customer_id);
   // Records stored with the indexes they are in now (stage, warnings; a
@@ -60,6 +62,7 @@ class LifecycleStore {
   struct RecordsStep {
     std::string cursor;
     std::map<RecordKey, crm::v1::LifecycleRecord> records;
+    std::map<RecordKey, std::string> raw;  // the same records as stored
   };
   absl::StatusOr<RecordsStep> ScanRecords(const std::string& show_id, const std::string& cursor, size_t count);
   // Every record of a series, a scan step at a time, until fn returns false.
@@ -107,7 +110,8 @@ class LifecycleStore {
  private:
   std::string StageKey(const std::string& show, crm::v1::LifecycleStage s, bool by_contribution) const;
   std::string T(const std::string& name) const { return prefix_ + "{t}:" + name; }
-  void IndexCommands(const crm::v1::LifecycleRecord& r, bool add, std::vector<redis::Command>& out) const;
+  // The index entries a record is in: (zset, member) -> score.
+  std::map<std::pair<std::string, std::string>, std::string> IndexEntries(const crm::v1::LifecycleRecord& r) const;
 
   redis::KeyValueStore& redis_;
   std::string prefix_;

@@ -1,7 +1,5 @@
 #include "services/lifecycle/domain/record.h"
 
-#include <google/protobuf/util/message_differencer.h>
-
 #include <set>
 
 #include "common/normalize/time.h"
@@ -38,11 +36,13 @@ crm::v1::StageTransition ProtoOf(const Transition& t, const std::string& custome
   return out;
 }
 
-// The same judgement, whatever its revision.
-bool SameJudgement(crm::v1::StageTransition a, crm::v1::StageTransition b) {
-  a.clear_revision();
-  b.clear_revision();
-  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+// The same judgement, whatever its revision (serialization is
+// deterministic for these messages: no maps, no unknown fields).
+bool SameJudgement(const crm::v1::StageTransition& a, const crm::v1::StageTransition& b) {
+  if (a.revision() == b.revision()) return a.SerializeAsString() == b.SerializeAsString();
+  crm::v1::StageTransition b_at_a = b;
+  b_at_a.set_revision(a.revision());
+  return a.SerializeAsString() == b_at_a.SerializeAsString();
 }
 
 }  // namespace
