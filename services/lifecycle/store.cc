@@ -137,11 +137,15 @@ std::map<std::pair<std::string, std::string>, std::string> LifecycleStore::Index
 
 absl::Status LifecycleStore::Write(const std::vector<crm::v1::LifecycleRecord>& records,
                                    const std::map<RecordKey, crm::v1::LifecycleRecord>& before) {
-  std::vector<redis::Command> cmds;
+  // Members and index entries first, records last: a crash part-way through
+  // the pipeline leaves the old record stored, so the replay computes the
+  // same changes again (all idempotent) instead of finding the new record
+  // stored and its index entries missing.
+  std::vector<redis::Command> cmds, sets;
   for (const auto& r : records) {
     auto it = before.find({r.customer_id(), r.show_id()});
     const bool was_member = it != before.end() && !it->second.merged();
-    cmds.push_back({"HSET", RecordKeyOf(r.customer_id()), r.show_id(), r.SerializeAsString()});
+    sets.push_back({"HSET", RecordKeyOf(r.customer_id()), r.show_id(), r.SerializeAsString()});
     if (r.merged() && was_member) cmds.push_back({"SREM", prefix_ + "members:" + r.show_id(), r.customer_id()});
     if (!r.merged() && !was_member) cmds.push_back({"SADD", prefix_ + "members:" + r.show_id(), r.customer_id()});
     // Only the index entries that changed.
@@ -154,6 +158,7 @@ absl::Status LifecycleStore::Write(const std::vector<crm::v1::LifecycleRecord>& 
       if (w == was.end() || w->second != score) cmds.push_back({"ZADD", entry.first, score, entry.second});
     }
   }
+  for (auto& set : sets) cmds.push_back(std::move(set));
   if (cmds.empty()) return absl::OkStatus();
   auto replies = redis_.Pipeline(cmds);
   if (!replies.ok()) return replies.status();

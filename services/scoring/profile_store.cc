@@ -347,9 +347,13 @@ absl::StatusOr<std::map<std::string, crm::v1::Profile>> ProfileStore::Profiles(
 
 absl::Status ProfileStore::Store(const std::vector<crm::v1::Profile>& profiles,
                                  const std::map<std::string, crm::v1::Profile>& before) {
-  std::vector<redis::Command> cmds;
+  // Index entries first, profiles last: a crash part-way through the
+  // pipeline leaves the old profile stored, so the replayed batch computes
+  // the same index changes again (ZADD and ZREM are idempotent) instead of
+  // finding the new profile stored and its index entries missing.
+  std::vector<redis::Command> cmds, sets;
   for (const auto& p : profiles) {
-    cmds.push_back({"SET", CustomerKey(p.customer_id(), "profile"), p.SerializeAsString()});
+    sets.push_back({"SET", CustomerKey(p.customer_id(), "profile"), p.SerializeAsString()});
     // Index keys the customer was in and is in now, each with its value.
     std::set<std::string> old_keys;
     if (auto it = before.find(p.customer_id()); it != before.end()) {
@@ -363,6 +367,7 @@ absl::Status ProfileStore::Store(const std::vector<crm::v1::Profile>& profiles,
     }
     for (const auto& key : old_keys) cmds.push_back({"ZREM", key, p.customer_id()});
   }
+  for (auto& set : sets) cmds.push_back(std::move(set));
   auto replies = Pipeline(cmds);
   return replies.ok() ? absl::OkStatus() : replies.status();
 }
