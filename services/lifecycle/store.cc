@@ -137,32 +137,59 @@ std::map<std::pair<std::string, std::string>, std::string> LifecycleStore::Index
 
 absl::Status LifecycleStore::Write(const std::vector<crm::v1::LifecycleRecord>& records,
                                    const std::map<RecordKey, crm::v1::LifecycleRecord>& before) {
-  // Members and index entries first, records last: a crash part-way through
-  // the pipeline leaves the old record stored, so the replay computes the
-  // same changes again (all idempotent) instead of finding the new record
-  // stored and its index entries missing.
-  std::vector<redis::Command> cmds, sets;
-  for (const auto& r : records) {
+  if (records.empty()) return absl::OkStatus();
+  // The index entries each record may be in: its :idx set (a superset of
+  // its entries at every point of the pipeline below) and the stored
+  // record's.
+  std::vector<redis::Command> reads;
+  for (const auto& r : records) reads.push_back({"SMEMBERS", IdxKeyOf(r)});
+  auto stored = redis_.Pipeline(reads);
+  if (!stored.ok()) return stored.status();
+  // Per record: new entries into :idx, entries added, stale ones removed and
+  // taken out of :idx, membership, the record last. A crash part-way leaves
+  // :idx covering every entry, so the replay removes every stale one
+  // whatever record it judges.
+  auto encode = [](const std::pair<std::string, std::string>& e) { return e.first + "\n" + e.second; };
+  std::vector<redis::Command> cmds;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const auto& r = records[i];
     auto it = before.find({r.customer_id(), r.show_id()});
     const bool was_member = it != before.end() && !it->second.merged();
-    sets.push_back({"HSET", RecordKeyOf(r.customer_id()), r.show_id(), r.SerializeAsString()});
+    std::set<std::string> maybe;
+    for (const auto& e : (*stored)[i].elements) maybe.insert(e.str);
+    if (it != before.end())
+      for (const auto& [entry, score] : IndexEntries(it->second)) maybe.insert(encode(entry));
+    const auto now = IndexEntries(r);
+    const std::string idx = IdxKeyOf(r);
+    if (!now.empty()) {
+      redis::Command add = {"SADD", idx};
+      for (const auto& [entry, score] : now) add.push_back(encode(entry));
+      cmds.push_back(std::move(add));
+    }
+    for (const auto& [entry, score] : now) {
+      maybe.erase(encode(entry));
+      cmds.push_back({"ZADD", entry.first, score, entry.second});
+    }
+    if (!maybe.empty()) {
+      for (const auto& e : maybe) {
+        const size_t nl = e.find('\n');
+        if (nl != std::string::npos) cmds.push_back({"ZREM", e.substr(0, nl), e.substr(nl + 1)});
+      }
+      redis::Command rem = {"SREM", idx};
+      rem.insert(rem.end(), maybe.begin(), maybe.end());
+      cmds.push_back(std::move(rem));
+    }
     if (r.merged() && was_member) cmds.push_back({"SREM", prefix_ + "members:" + r.show_id(), r.customer_id()});
     if (!r.merged() && !was_member) cmds.push_back({"SADD", prefix_ + "members:" + r.show_id(), r.customer_id()});
-    // Only the index entries that changed.
-    const auto now = IndexEntries(r);
-    const auto was = it != before.end() ? IndexEntries(it->second) : decltype(now){};
-    for (const auto& [entry, score] : was)
-      if (!now.count(entry)) cmds.push_back({"ZREM", entry.first, entry.second});
-    for (const auto& [entry, score] : now) {
-      auto w = was.find(entry);
-      if (w == was.end() || w->second != score) cmds.push_back({"ZADD", entry.first, score, entry.second});
-    }
+    cmds.push_back({"HSET", RecordKeyOf(r.customer_id()), r.show_id(), r.SerializeAsString()});
   }
-  for (auto& set : sets) cmds.push_back(std::move(set));
-  if (cmds.empty()) return absl::OkStatus();
   auto replies = redis_.Pipeline(cmds);
   if (!replies.ok()) return replies.status();
   return ReplyErrors(*replies);
+}
+
+std::string LifecycleStore::IdxKeyOf(const crm::v1::LifecycleRecord& r) const {
+  return StrCat(prefix_, "rec:{", r.customer_id(), "}:idx:", r.show_id());
 }
 
 absl::StatusOr<std::pair<std::string, std::vector<std::string>>> LifecycleStore::ScanMembers(

@@ -4,6 +4,8 @@
 // claims; the decisions are domain/record.h's.
 //
 //   <p>rec:{<cid>}               hash  <show> -> LifecycleRecord
+//   <p>rec:{<cid>}:idx:<show>    set   "<zset>\n<member>" of every index entry the record may
+//                                      be in (covers them all, also after a crash mid-write)
 //   <p>members:<show>            set   customers with a record in the series
 //   <p>stage:<show>:<stage>      zset  customers in the stage, by value
 //   <p>contrib:<show>:<stage>    zset  the same, by lifetime contribution (minor units)
@@ -106,6 +108,7 @@ class LifecycleStore {
   absl::StatusOr<std::vector<std::string>> WarningsSince(int64_t since_ms, size_t offset, size_t count);
 
   std::string RecordKeyOf(const std::string& customer_id) const;
+  std::string IdxKeyOf(const crm::v1::LifecycleRecord& r) const;
 
  private:
   std::string StageKey(const std::string& show, crm::v1::LifecycleStage s, bool by_contribution) const;

@@ -347,27 +347,47 @@ absl::StatusOr<std::map<std::string, crm::v1::Profile>> ProfileStore::Profiles(
 
 absl::Status ProfileStore::Store(const std::vector<crm::v1::Profile>& profiles,
                                  const std::map<std::string, crm::v1::Profile>& before) {
-  // Index entries first, profiles last: a crash part-way through the
-  // pipeline leaves the old profile stored, so the replayed batch computes
-  // the same index changes again (ZADD and ZREM are idempotent) instead of
-  // finding the new profile stored and its index entries missing.
-  std::vector<redis::Command> cmds, sets;
-  for (const auto& p : profiles) {
-    sets.push_back({"SET", CustomerKey(p.customer_id(), "profile"), p.SerializeAsString()});
-    // Index keys the customer was in and is in now, each with its value.
-    std::set<std::string> old_keys;
+  if (profiles.empty()) return absl::OkStatus();
+  // The index keys each customer may be in: its :idx set (a superset of its
+  // memberships at every point of the pipeline below) and those of the
+  // stored profile.
+  std::vector<redis::Command> reads;
+  for (const auto& p : profiles) reads.push_back({"SMEMBERS", CustomerKey(p.customer_id(), "idx")});
+  auto stored = Pipeline(reads);
+  if (!stored.ok()) return stored.status();
+  // Per customer, in this order: the new keys added to :idx, the entries
+  // added, the stale entries removed, the stale keys taken out of :idx, and
+  // the profile last. A crash part-way (any prefix of the pipeline) leaves
+  // :idx covering every entry the customer has, so the replayed batch, with
+  // whatever profile it rebuilds, removes every stale one.
+  std::vector<redis::Command> cmds;
+  for (size_t i = 0; i < profiles.size(); ++i) {
+    const auto& p = profiles[i];
+    std::set<std::string> maybe;
+    for (const auto& e : (*stored)[i].elements) maybe.insert(e.str);
     if (auto it = before.find(p.customer_id()); it != before.end()) {
-      for (const auto& key : IndexKeysOf(it->second)) old_keys.insert(key.first);
+      for (const auto& key : IndexKeysOf(it->second)) maybe.insert(key.first);
     }
     std::vector<std::pair<std::string, double>> now_keys;
     if (p.merged_into().empty()) now_keys = IndexKeysOf(p);
+    const std::string idx = CustomerKey(p.customer_id(), "idx");
+    if (!now_keys.empty()) {
+      redis::Command add = {"SADD", idx};
+      for (const auto& [key, value] : now_keys) add.push_back(key);
+      cmds.push_back(std::move(add));
+    }
     for (const auto& [key, value] : now_keys) {
-      old_keys.erase(key);
+      maybe.erase(key);
       cmds.push_back({"ZADD", key, config::FormatDouble(value), p.customer_id()});
     }
-    for (const auto& key : old_keys) cmds.push_back({"ZREM", key, p.customer_id()});
+    if (!maybe.empty()) {
+      for (const auto& key : maybe) cmds.push_back({"ZREM", key, p.customer_id()});
+      redis::Command rem = {"SREM", idx};
+      rem.insert(rem.end(), maybe.begin(), maybe.end());
+      cmds.push_back(std::move(rem));
+    }
+    cmds.push_back({"SET", CustomerKey(p.customer_id(), "profile"), p.SerializeAsString()});
   }
-  for (auto& set : sets) cmds.push_back(std::move(set));
   auto replies = Pipeline(cmds);
   return replies.ok() ? absl::OkStatus() : replies.status();
 }

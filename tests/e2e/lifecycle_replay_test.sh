@@ -22,22 +22,8 @@
 set -euo pipefail
 SEED=${1:-5}
 KILLS=${2:-4}
-ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-export CRM_BUILD_DIR="${CRM_BUILD_DIR:?set by ctest}"
-export CRM_RUN_DIR
-CRM_RUN_DIR="$(mktemp -d /tmp/crm-e2e-lifecycle.XXXXXX)"
-BIN="$CRM_BUILD_DIR/bin"
-STACK="$ROOT/deploy/local/stack.sh"
+source "$(dirname "$0")/replay_lib.sh" lifecycle
 CONFIG="$ROOT/deploy/local/config/lifecycle.yaml"
-KILLED_PID=""
-fail() { echo "FAIL: $*" >&2; exit 1; }
-log() { echo "[$(date -u +%T)] $*"; }
-cleanup() {
-  if [ -n "$KILLED_PID" ]; then kill -KILL "$KILLED_PID" 2>/dev/null && wait "$KILLED_PID" 2>/dev/null || true; fi
-  "$STACK" down >/dev/null 2>&1 || true
-  [ -n "${KEEP_RUN_DIR:-}" ] || rm -rf "$CRM_RUN_DIR"
-}
-trap cleanup EXIT
 RANDOM=$SEED
 START=$SECONDS
 
@@ -61,24 +47,11 @@ LAST=$(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1]))["e
   >"$CRM_RUN_DIR/funnel.txt" || fail "the stack's lifecycle did not finish"
 log "the stack judged $SHOW live ($((SECONDS - START)) s)"
 
-CONTROL_HOST=${CRM_KAFKA_CONTROL%:*}
-CONTROL_PORT=${CRM_KAFKA_CONTROL##*:}
-python3 -c 'import socket,sys; s=socket.create_connection((sys.argv[1], int(sys.argv[2])), 5); s.sendall(sys.argv[3].encode() + b"\n"); s.shutdown(socket.SHUT_WR); r=s.recv(200); sys.exit(0 if r.startswith(b"ok") else 1)' \
-  "$CONTROL_HOST" "$CONTROL_PORT" "create-topic crm.lifecycle.kill.v1 6" || fail "create-topic"
+create_topic crm.lifecycle.kill.v1 6
 start_killed() {
-  rm -f "$CRM_RUN_DIR/kill.endpoints"
-  CRM_KAFKA_BROKERS="$CRM_KAFKA_BROKERS" CRM_REDIS_URL="$CRM_REDIS_URL" \
-    CRM_LIFECYCLE_CONSUMER_GROUP=crm-lifecycle-kill CRM_LIFECYCLE_REDIS_PREFIX=kill: \
+  CRM_LIFECYCLE_CONSUMER_GROUP=crm-lifecycle-kill CRM_LIFECYCLE_REDIS_PREFIX=kill: \
     CRM_LIFECYCLE_LIFECYCLE_TOPIC=crm.lifecycle.kill.v1 CRM_LIFECYCLE_PASS_CHUNK=10 \
-    "$BIN/crm-lifecycle" --config "$CONFIG" --endpoints-file "$CRM_RUN_DIR/kill.endpoints" \
-    >>"$CRM_RUN_DIR/kill.log" 2>&1 &
-  KILLED_PID=$!
-  local deadline=$((SECONDS + 60))
-  until [ -s "$CRM_RUN_DIR/kill.endpoints" ]; do
-    kill -0 "$KILLED_PID" 2>/dev/null || fail "second crm-lifecycle did not start: $(tail -3 "$CRM_RUN_DIR/kill.log")"
-    [ $SECONDS -lt $deadline ] || fail "second crm-lifecycle did not start in time"
-    sleep 0.2
-  done
+    start_second crm-lifecycle "$BIN/crm-lifecycle" --config "$CONFIG"
 }
 
 deadline_progress() { rcli --raw HGETALL 'kill:{t}:progress' | paste - - | grep '|deadline' | head -1 || true; }

@@ -18,22 +18,8 @@ SEED=${1:-1}
 EVENTS=${2:-200000}
 KILLS=${3:-4}
 CUSTOMERS=20000
-ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-export CRM_BUILD_DIR="${CRM_BUILD_DIR:?set by ctest}"
-export CRM_RUN_DIR
-CRM_RUN_DIR="$(mktemp -d /tmp/crm-e2e-replay.XXXXXX)"
-BIN="$CRM_BUILD_DIR/bin"
-STACK="$ROOT/deploy/local/stack.sh"
+source "$(dirname "$0")/replay_lib.sh" replay
 CONFIG="$ROOT/deploy/local/config/scoring.yaml"
-KILLED_PID=""
-fail() { echo "FAIL: $*" >&2; exit 1; }
-log() { echo "[$(date -u +%T)] $*"; }
-cleanup() {
-  if [ -n "$KILLED_PID" ]; then kill -KILL "$KILLED_PID" 2>/dev/null && wait "$KILLED_PID" 2>/dev/null || true; fi
-  "$STACK" down >/dev/null 2>&1 || true
-  rm -rf "$CRM_RUN_DIR"
-}
-trap cleanup EXIT
 RANDOM=$SEED
 START=$SECONDS
 
@@ -61,26 +47,11 @@ done
 log "$EVENTS resolved events on crm.resolved.v1 ($SHOW: $EDITIONS), all kept"
 
 # The scoring that gets killed writes its changelogs to its own topics.
-CONTROL_HOST=${CRM_KAFKA_CONTROL%:*}
-CONTROL_PORT=${CRM_KAFKA_CONTROL##*:}
-for t in crm.profiles.kill.v1 crm.scores.kill.v1; do
-  python3 -c 'import socket,sys; s=socket.create_connection((sys.argv[1], int(sys.argv[2])), 5); s.sendall(sys.argv[3].encode() + b"\n"); s.shutdown(socket.SHUT_WR); r=s.recv(200); sys.exit(0 if r.startswith(b"ok") else 1)' \
-    "$CONTROL_HOST" "$CONTROL_PORT" "create-topic $t 6" || fail "create-topic $t"
-done
+for t in crm.profiles.kill.v1 crm.scores.kill.v1; do create_topic "$t" 6; done
 start_killed() {
-  rm -f "$CRM_RUN_DIR/kill.endpoints"
-  CRM_KAFKA_BROKERS="$CRM_KAFKA_BROKERS" CRM_REDIS_URL="$CRM_REDIS_URL" \
-    CRM_SCORING_CONSUMER_GROUP=crm-scoring-kill CRM_SCORING_REDIS_PREFIX=kill: \
+  CRM_SCORING_CONSUMER_GROUP=crm-scoring-kill CRM_SCORING_REDIS_PREFIX=kill: \
     CRM_SCORING_PROFILES_TOPIC=crm.profiles.kill.v1 CRM_SCORING_SCORES_TOPIC=crm.scores.kill.v1 \
-    "$BIN/crm-scoring" --config "$CONFIG" --endpoints-file "$CRM_RUN_DIR/kill.endpoints" \
-    >>"$CRM_RUN_DIR/kill.log" 2>&1 &
-  KILLED_PID=$!
-  local deadline=$((SECONDS + 60))
-  until [ -s "$CRM_RUN_DIR/kill.endpoints" ]; do
-    kill -0 "$KILLED_PID" 2>/dev/null || fail "second crm-scoring did not start: $(tail -3 "$CRM_RUN_DIR/kill.log")"
-    [ $SECONDS -lt $deadline ] || fail "second crm-scoring did not start in time"
-    sleep 0.2
-  done
+    start_second crm-scoring "$BIN/crm-scoring" --config "$CONFIG"
 }
 lag() {  # records crm-scoring-kill has not committed yet: a number, or empty if unknown
   local out
