@@ -38,7 +38,14 @@ std::string EvidenceText(const crm::v1::StageTransition& t) {
   std::string out;
   for (const auto& e : t.evidence()) {
     char buf[128];
-    std::snprintf(buf, sizeof buf, "%s%s %g->%g", out.empty() ? "" : ", ", e.signal().c_str(), e.before(), e.now());
+    if (e.signal() == "no_rebooking" || e.signal() == "no_registration") {
+      // Days: the deadline or point, and when the booking or registration came (-1: none).
+      const auto day = [](double d) { return d < 0 ? std::string("none") : DayText(static_cast<int64_t>(d) * 86'400'000); };
+      std::snprintf(buf, sizeof buf, "%s%s by %s, came %s", out.empty() ? "" : ", ", e.signal().c_str(),
+                    day(e.before()).c_str(), day(e.now()).c_str());
+    } else {
+      std::snprintf(buf, sizeof buf, "%s%s %g->%g", out.empty() ? "" : ", ", e.signal().c_str(), e.before(), e.now());
+    }
     out += buf;
   }
   return out.empty() ? "-" : out;
