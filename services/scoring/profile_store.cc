@@ -345,46 +345,68 @@ absl::StatusOr<std::map<std::string, crm::v1::Profile>> ProfileStore::Profiles(
   return out;
 }
 
+namespace {
+
+// :idx holds index key names without the store's prefix, one per line (a
+// string: a small set of long names costs several times more in Redis).
+std::string JoinIdx(const std::set<std::string>& keys, size_t prefix_size) {
+  std::string out;
+  for (const auto& k : keys) {
+    if (!out.empty()) out += '\n';
+    out.append(k, prefix_size, std::string::npos);
+  }
+  return out;
+}
+
+}  // namespace
+
 absl::Status ProfileStore::Store(const std::vector<crm::v1::Profile>& profiles,
                                  const std::map<std::string, crm::v1::Profile>& before) {
   if (profiles.empty()) return absl::OkStatus();
-  // The index keys each customer may be in: its :idx set (a superset of its
+  // The index keys each customer may be in: its :idx list (covering its
   // memberships at every point of the pipeline below) and those of the
   // stored profile.
   std::vector<redis::Command> reads;
-  for (const auto& p : profiles) reads.push_back({"SMEMBERS", CustomerKey(p.customer_id(), "idx")});
+  for (const auto& p : profiles) reads.push_back({"GET", CustomerKey(p.customer_id(), "idx")});
   auto stored = Pipeline(reads);
   if (!stored.ok()) return stored.status();
-  // Per customer, in this order: the new keys added to :idx, the entries
-  // added, the stale entries removed, the stale keys taken out of :idx, and
-  // the profile last. A crash part-way (any prefix of the pipeline) leaves
-  // :idx covering every entry the customer has, so the replayed batch, with
-  // whatever profile it rebuilds, removes every stale one.
+  // Per customer, in this order: :idx widened to the old and new keys, the
+  // entries added, the stale entries removed, :idx narrowed to the new
+  // keys, and the profile last. A crash part-way (any prefix of the
+  // pipeline) leaves :idx covering every entry the customer has, so the
+  // replayed batch, with whatever profile it rebuilds, removes every stale one.
   std::vector<redis::Command> cmds;
   for (size_t i = 0; i < profiles.size(); ++i) {
     const auto& p = profiles[i];
     std::set<std::string> maybe;
-    for (const auto& e : (*stored)[i].elements) maybe.insert(e.str);
+    const std::string& was = (*stored)[i].str;
+    for (size_t start = 0; !was.empty() && start <= was.size();) {
+      const size_t nl = was.find('\n', start);
+      maybe.insert(prefix_ + was.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
     if (auto it = before.find(p.customer_id()); it != before.end()) {
       for (const auto& key : IndexKeysOf(it->second)) maybe.insert(key.first);
     }
     std::vector<std::pair<std::string, double>> now_keys;
     if (p.merged_into().empty()) now_keys = IndexKeysOf(p);
+    std::set<std::string> now_set, wide = maybe;
+    for (const auto& [key, value] : now_keys) now_set.insert(key), wide.insert(key);
     const std::string idx = CustomerKey(p.customer_id(), "idx");
-    if (!now_keys.empty()) {
-      redis::Command add = {"SADD", idx};
-      for (const auto& [key, value] : now_keys) add.push_back(key);
-      cmds.push_back(std::move(add));
-    }
+    const std::string wide_text = JoinIdx(wide, prefix_.size()), now_text = JoinIdx(now_set, prefix_.size());
+    if (wide_text != was) cmds.push_back({"SET", idx, wide_text});
     for (const auto& [key, value] : now_keys) {
       maybe.erase(key);
       cmds.push_back({"ZADD", key, config::FormatDouble(value), p.customer_id()});
     }
-    if (!maybe.empty()) {
-      for (const auto& key : maybe) cmds.push_back({"ZREM", key, p.customer_id()});
-      redis::Command rem = {"SREM", idx};
-      rem.insert(rem.end(), maybe.begin(), maybe.end());
-      cmds.push_back(std::move(rem));
+    for (const auto& key : maybe) cmds.push_back({"ZREM", key, p.customer_id()});
+    if (now_text != wide_text) {
+      if (now_text.empty()) {
+        cmds.push_back({"DEL", idx});
+      } else {
+        cmds.push_back({"SET", idx, now_text});
+      }
     }
     cmds.push_back({"SET", CustomerKey(p.customer_id(), "profile"), p.SerializeAsString()});
   }

@@ -12,8 +12,9 @@
 //   <p>cust:{<cid>}:alias       str   "<survivor>|<merge id>" while merged
 //   <p>cust:{<cid>}:absorbed    set   customers merged into this one
 //   <p>cust:{<cid>}:profile     str   Profile (the published one)
-//   <p>cust:{<cid>}:idx         set   the index keys the customer may be in (covers
-//                                     every entry it has, also after a crash mid-write)
+//   <p>cust:{<cid>}:idx         str   the index keys the customer may be in, without <p>,
+//                                     one per line (covers every entry it has, also after
+//                                     a crash mid-write)
 //   <p>cust:{<cid>}:stages      hash  transition id -> "<revision>|<withdrawn>|<event ms>|<show>|<stage>"
 //                                     (crm.lifecycle.v1, for the profile's lifecycle_stage)
 //   <p>value:<show>             zset  root customers by value in the series
