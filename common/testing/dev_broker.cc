@@ -27,8 +27,10 @@ absl::Status DevBroker::Start(const std::vector<Topic>& topics, int brokers, con
     argv.push_back(topics_file);
   }
   if (auto st = proc_->Start(argv, /*capture_stdout=*/true); !st.ok()) return st;
+  // A loaded CI machine running tests in parallel has been seen to take over
+  // 20 s to start the mock cluster; a minute keeps such a start from failing a test.
   while (bootstrap_.empty() || control_.empty()) {
-    auto line = proc_->ReadLine(std::chrono::seconds(20));
+    auto line = proc_->ReadLine(std::chrono::seconds(60));
     if (!line) return absl::UnavailableError("crm-dev-broker did not report its addresses");
     if (line->starts_with("CRM_KAFKA_BROKERS=")) bootstrap_ = line->substr(18);
     else if (line->starts_with("CRM_KAFKA_CONTROL=")) control_ = line->substr(18);

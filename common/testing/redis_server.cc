@@ -33,7 +33,7 @@ absl::Status RedisServer::Start() {
       if (auto exited = proc_->Wait(std::chrono::milliseconds(0)); exited) return true;
       auto r = client.Run({"PING"});
       return r.ok();
-    }, std::chrono::seconds(10), std::chrono::milliseconds(20));
+    }, std::chrono::seconds(30), std::chrono::milliseconds(20));
     if (up && proc_->running()) return absl::OkStatus();
     proc_->Stop();
   }
